@@ -1,0 +1,133 @@
+"""The ``likeness`` command: Likeness for pipelines, with real Blender (the bpy module).
+
+    likeness avatar PHOTO --out DIR [--texture-size N] [--glb] [--fbx] [--preview]
+    likeness avatar --sample --out DIR ...      (the bundled sample photo)
+
+The add-on is enabled the way Blender enables any extension, from a private,
+temporary user-resources folder (your own Blender settings are not touched),
+and the same operators as in the UI build the avatar. Writes DIR/avatar.blend,
+DIR/report.json and, on request, DIR/avatar.glb, DIR/avatar.fbx, DIR/preview.png.
+Exit codes: 0 done, 1 the avatar could not be built (the message says why), 2 bad arguments.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+EXTENSION_MODULE = "bl_ext.user_default.likeness"
+RESULT_SUBDIR = "data"
+
+
+class CommandError(Exception):
+    pass
+
+
+def enable_addon():
+    """Import bpy with a temporary user-resources folder and enable Likeness from this checkout."""
+    if "bpy" not in sys.modules:
+        os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="likeness-blender-")
+    import bpy
+    import addon_utils
+    repo = os.path.join(bpy.utils.user_resource("EXTENSIONS"), "user_default")
+    os.makedirs(repo, exist_ok=True)
+    link = os.path.join(repo, "likeness")
+    if not os.path.exists(link):
+        os.symlink(ROOT, link)
+    if addon_utils.enable(EXTENSION_MODULE, default_set=True, handle_error=None) is None:
+        raise CommandError("the Likeness add-on could not be enabled")
+    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = sys.executable
+    return bpy
+
+
+def sample_photo(folder):
+    """The bundled sample: scikit-image's astronaut (public-domain NASA portrait)."""
+    from skimage import data
+    import numpy as np
+    sys.path.insert(0, ROOT)
+    from core.image_io import write_png
+    path = os.path.join(folder, "astronaut.png")
+    write_png(path, np.asarray(data.astronaut()))
+    return path
+
+
+def avatar(args):
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    photo = sample_photo(out) if args.sample else os.path.abspath(args.photo)
+    t0 = time.perf_counter()
+    bpy = enable_addon()
+    bpy.ops.wm.read_homefile(use_empty=True)
+    result_dir = os.path.join(out, RESULT_SUBDIR)
+    outcome = bpy.ops.likeness.build_avatar(photo=photo, texture_size=args.texture_size,
+                                            keep_job_dir=result_dir)
+    if outcome != {"FINISHED"}:
+        raise CommandError(bpy.context.window_manager.likeness_status.message or "the build failed")
+    with open(os.path.join(result_dir, "report.json"), encoding="utf-8") as fh:
+        report = json.load(fh)
+    rig = bpy.context.view_layer.objects.active
+    t = time.perf_counter()
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
+    _select_avatar(bpy, rig)
+    if args.glb:
+        bpy.ops.export_scene.gltf(filepath=os.path.join(out, "avatar.glb"), export_format="GLB",
+                                  use_selection=True, export_morph=True, export_skins=True,
+                                  export_animations=False, export_yup=True)
+    if args.fbx:
+        bpy.ops.export_scene.fbx(filepath=os.path.join(out, "avatar.fbx"), use_selection=True,
+                                 add_leaf_bones=False, bake_anim=False, path_mode="COPY",
+                                 embed_textures=True)
+    report["timings_ms"]["export"] = round((time.perf_counter() - t) * 1000, 1)
+    if args.preview:
+        t = time.perf_counter()
+        addon = sys.modules[EXTENSION_MODULE]
+        addon.operators.preview.render(bpy.context, rig, os.path.join(out, "preview.png"))
+        report["timings_ms"]["preview"] = round((time.perf_counter() - t) * 1000, 1)
+    report["timings_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
+    with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=1)
+    for w in report.get("warnings", []):
+        print(f"likeness: warning: {w}", file=sys.stderr)
+    print(f"likeness: avatar written to {out} (residual {report['fit_residual_px']} px, "
+          f"{report['timings_ms']['total'] / 1000:.1f} s)")
+
+
+def _select_avatar(bpy, rig):
+    for ob in bpy.context.view_layer.objects:
+        ob.select_set(False)
+    rig.select_set(True)
+    for child in rig.children:
+        if child.type == "MESH":
+            child.select_set(True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="likeness", description="Photo to rigged head avatar.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("avatar", help="build an avatar from a photo")
+    p.add_argument("photo", nargs="?", help="photo of one face")
+    p.add_argument("--sample", action="store_true", help="use the bundled sample photo")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--texture-size", type=int, default=2048, choices=(1024, 2048, 4096))
+    p.add_argument("--glb", action="store_true", help="also write avatar.glb")
+    p.add_argument("--fbx", action="store_true", help="also write avatar.fbx")
+    p.add_argument("--preview", action="store_true", help="also render preview.png")
+    args = parser.parse_args(argv)
+    if args.command == "avatar" and bool(args.photo) == bool(args.sample):
+        parser.error("give either a PHOTO or --sample")
+    sys.path.insert(0, ROOT)
+    try:
+        avatar(args)
+    except CommandError as exc:
+        print(f"likeness: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        from core import worker_client
+        worker_client.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Face landmarks with mediapipe's bundled face mesh (478 points with irises).
+
+mediapipe 0.10.21 ships its models inside the wheel, so this runs offline.
+The face mesh's own detector is short-range: when it finds nothing, the
+full-range detector looks for smaller faces and the mesh runs again on a crop.
+"""
+import dataclasses
+import functools
+import logging
+
+import numpy as np
+
+from .errors import FaceTooSmall, NoFaceFound
+
+log = logging.getLogger(__name__)
+
+DETECT_MAX_SIDE = 1920        # photos are scaled down to this for detection only
+MIN_FACE_PX = 48              # narrower faces (eye corner to eye corner x 2.5) are refused
+MAX_FACES = 6
+
+
+@dataclasses.dataclass
+class Detection:
+    landmarks: np.ndarray       # (478, 2) float32, 0-based pixels of the full photo
+    depth: np.ndarray           # (478,) float32, mediapipe's relative depth, in pixels
+    faces_detected: int
+    face_width_px: float
+    warnings: list
+
+
+@functools.lru_cache(maxsize=1)
+def _face_mesh():
+    import mediapipe as mp
+    return mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=True, max_num_faces=MAX_FACES, refine_landmarks=True,
+        min_detection_confidence=0.5)
+
+
+@functools.lru_cache(maxsize=1)
+def _face_detector():
+    import mediapipe as mp
+    return mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+
+
+def _mesh_faces(rgb):
+    """All face meshes in ``rgb`` as (N, 478, 3) arrays in its pixel units."""
+    h, w = rgb.shape[:2]
+    res = _face_mesh().process(rgb)
+    if not res.multi_face_landmarks:
+        return []
+    return [np.array([(p.x * w, p.y * h, p.z * w) for p in f.landmark], dtype=np.float32)
+            for f in res.multi_face_landmarks]
+
+
+def _faces_via_detector(rgb):
+    """Meshes from crops around the full-range detector's boxes (for small faces)."""
+    import cv2
+    h, w = rgb.shape[:2]
+    res = _face_detector().process(rgb)
+    meshes = []
+    for det in res.detections or []:
+        b = det.location_data.relative_bounding_box
+        cx, cy = (b.xmin + b.width / 2) * w, (b.ymin + b.height / 2) * h
+        half = max(b.width * w, b.height * h) * 1.2
+        x0, y0 = int(max(cx - half, 0)), int(max(cy - half, 0))
+        x1, y1 = int(min(cx + half, w)), int(min(cy + half, h))
+        crop = rgb[y0:y1, x0:x1]
+        if min(crop.shape[:2]) < 16:
+            continue
+        scale = 256.0 / max(crop.shape[:2])
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        for m in _mesh_faces(np.ascontiguousarray(crop))[:1]:
+            m = m / scale
+            m[:, 0] += x0
+            m[:, 1] += y0
+            meshes.append(m)
+    return meshes
+
+
+def _face_width(points):
+    return float(np.ptp(points[:, 0]))
+
+
+def detect(rgb):
+    """The largest face's landmarks in ``rgb`` (H, W, 3 uint8)."""
+    import cv2
+    h, w = rgb.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(w * scale), round(h * scale)),
+                                                interpolation=cv2.INTER_AREA)
+    meshes = _mesh_faces(small) or _faces_via_detector(small)
+    if not meshes:
+        raise NoFaceFound("No face was found in the photo. Use a photo where one face is "
+                          "clearly visible, roughly facing the camera.")
+    meshes = [m / scale for m in meshes]
+    meshes.sort(key=_face_width, reverse=True)
+    face = meshes[0]
+    warnings = []
+    if len(meshes) > 1:
+        warnings.append(f"{len(meshes)} faces were found; the largest one was used.")
+    width = _face_width(face)
+    if width < MIN_FACE_PX:
+        raise FaceTooSmall(f"The face is only {width:.0f} pixels wide; Likeness needs at least "
+                           f"{MIN_FACE_PX}. Use a closer or larger photo.")
+    return Detection(landmarks=face[:, :2].copy(), depth=face[:, 2].copy(),
+                     faces_detected=len(meshes), face_width_px=width, warnings=warnings)
+
+
+def detect_or_none(rgb):
+    """Like detect(), but None when there is no usable face (used to warm the models up)."""
+    from .errors import LikenessError
+    try:
+        return detect(rgb)
+    except LikenessError:
+        return None

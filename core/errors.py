@@ -1,0 +1,53 @@
+"""Domain errors: each carries a message written for the person using the tool.
+
+``kind`` travels through the worker protocol so Blender can re-raise the same
+class on its side (see ``from_kind``).
+"""
+
+
+class LikenessError(Exception):
+    kind = "LikenessError"
+
+
+class BadImage(LikenessError):
+    """The file is missing, unreadable, not an image, or too large to decode."""
+    kind = "BadImage"
+
+
+class NoFaceFound(LikenessError):
+    kind = "NoFaceFound"
+
+
+class FaceTooSmall(LikenessError):
+    kind = "FaceTooSmall"
+
+
+class FitFailed(LikenessError):
+    kind = "FitFailed"
+
+
+class InvalidResult(LikenessError):
+    """An AvatarResult on disk does not match the schema (shapes, dtypes, NaNs)."""
+    kind = "InvalidResult"
+
+
+class RuntimeMissing(LikenessError):
+    kind = "RuntimeMissing"
+
+
+class WorkerDied(LikenessError):
+    kind = "WorkerDied"
+
+
+class Cancelled(LikenessError):
+    kind = "Cancelled"
+
+
+_BY_KIND = {cls.kind: cls for cls in (
+    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, InvalidResult,
+    RuntimeMissing, WorkerDied, Cancelled)}
+
+
+def from_kind(kind, message):
+    """Rebuild a domain error from its protocol ``kind``; unknown kinds become LikenessError."""
+    return _BY_KIND.get(kind, LikenessError)(message)

@@ -1,0 +1,50 @@
+"""Reading photos: every way a file can be wrong ends in a BadImage with a clear message."""
+import os
+
+import numpy as np
+
+from .errors import BadImage
+
+MAX_PIXELS = 120_000_000      # larger photos are refused rather than risk running out of memory
+MIN_SIDE = 32
+
+
+def read_photo(path):
+    """The photo as an RGB uint8 array (H, W, 3), EXIF orientation applied."""
+    import cv2
+    from PIL import Image, UnidentifiedImageError
+
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise BadImage(f"Photo not found: {path}")
+    if os.path.getsize(path) == 0:
+        raise BadImage(f"{name} is empty (0 bytes).")
+    try:
+        with Image.open(path) as im:          # reads the header only: cheap size check
+            width, height = im.size
+    except (UnidentifiedImageError, OSError):
+        raise BadImage(f"{name} is not an image Likeness can read (use JPEG, PNG, TIFF or WebP).") from None
+    except Image.DecompressionBombError:
+        raise BadImage(f"{name} is too large to open safely.") from None
+    if width * height > MAX_PIXELS:
+        raise BadImage(f"{name} is {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
+                       f"the limit is {MAX_PIXELS // 1_000_000} MP. Scale it down and try again.")
+    data = np.fromfile(path, dtype=np.uint8)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise BadImage(f"{name} could not be decoded: the file is damaged or in an unsupported format.")
+    if min(bgr.shape[:2]) < MIN_SIDE:
+        raise BadImage(f"{name} is only {bgr.shape[1]}x{bgr.shape[0]} pixels: too small to hold a face.")
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def write_png(path, rgb):
+    import cv2
+    rgb = np.asarray(rgb)
+    if rgb.ndim == 3:
+        rgb = rgb[:, :, ::-1]
+    ok, buf = cv2.imencode(".png", rgb)
+    if not ok:
+        raise OSError(f"could not encode {path}")
+    buf.tofile(os.fspath(path))

@@ -1,0 +1,127 @@
+"""AvatarResult: the one contract between the worker and Blender.
+
+On disk it is a folder: ``avatar.npz`` (arrays, no pickles), ``texture.png``
+and ``report.json``. ``load`` checks every array's shape, dtype and values
+before anything reaches bpy, so a damaged or foreign result fails with a
+clear InvalidResult instead of a half-built scene.
+"""
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+from .errors import InvalidResult
+
+SCHEMA_VERSION = 1
+NPZ, TEXTURE, REPORT = "avatar.npz", "texture.png", "report.json"
+
+# name -> (dtype kind, shape with symbols); V vertices, F faces, B bones, S shape keys, K skin influences
+SCHEMA = {
+    "vertices": ("f", ("V", 3)),
+    "faces": ("i", ("F", 4)),
+    "face_uv": ("f", ("F", 4, 2)),
+    "face_material": ("i", ("F",)),
+    "material_names": ("U", ("M",)),
+    "shape_key_names": ("U", ("S",)),
+    "shape_key_deltas": ("f", ("S", "V", 3)),
+    "expression": ("f", ("S",)),
+    "bone_names": ("U", ("B",)),
+    "bone_parents": ("i", ("B",)),
+    "bone_heads": ("f", ("B", 3)),
+    "bone_tails": ("f", ("B", 3)),
+    "bone_matrices": ("f", ("B", 4, 4)),
+    "skin_bone_index": ("i", ("V", "K")),
+    "skin_weight": ("f", ("V", "K")),
+    "camera_matrix_world": ("f", (4, 4)),
+    "focal_px": ("f", ()),
+    "image_size": ("i", (2,)),
+    "landmarks68": ("f", (68, 2)),
+    "phenotype_names": ("U", ("N",)),
+    "phenotype": ("f", ("N",)),
+    "local_change_names": ("U", ("L",)),
+    "local_changes": ("f", ("L",)),
+}
+
+
+@dataclasses.dataclass
+class AvatarResult:
+    arrays: dict
+    texture_path: str
+    report: dict
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def save(folder, arrays, texture_rgb, report):
+    from .image_io import write_png
+    os.makedirs(folder, exist_ok=True)
+    _validate(arrays)
+    np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
+    write_png(os.path.join(folder, TEXTURE), texture_rgb)
+    write_report(folder, report)
+
+
+def write_report(folder, report):
+    tmp = os.path.join(folder, REPORT + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=1)
+    os.replace(tmp, os.path.join(folder, REPORT))
+
+
+def load(folder):
+    path = os.path.join(folder, NPZ)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        raise InvalidResult(f"The avatar data in {folder} cannot be read: {exc}") from None
+    version = int(arrays.pop("schema_version", -1))
+    if version != SCHEMA_VERSION:
+        raise InvalidResult(f"The avatar data has schema version {version}; this Likeness reads "
+                            f"version {SCHEMA_VERSION}. Rebuild the avatar.")
+    _validate(arrays)
+    texture = os.path.join(folder, TEXTURE)
+    if not os.path.isfile(texture):
+        raise InvalidResult(f"The avatar's texture is missing: {texture}")
+    return AvatarResult(arrays=arrays, texture_path=texture, report=load_report(folder))
+
+
+def load_report(folder):
+    try:
+        with open(os.path.join(folder, REPORT), encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise InvalidResult(f"The avatar report in {folder} cannot be read: {exc}") from None
+
+
+def _validate(arrays):
+    sizes = {}
+    for name, (kind, shape) in SCHEMA.items():
+        if name not in arrays:
+            raise InvalidResult(f"The avatar data lacks '{name}'.")
+        a = np.asarray(arrays[name])
+        if a.dtype.kind != kind and not (kind == "i" and a.dtype.kind == "u"):
+            raise InvalidResult(f"'{name}' has dtype {a.dtype}, expected kind '{kind}'.")
+        if a.ndim != len(shape):
+            raise InvalidResult(f"'{name}' has shape {a.shape}, expected {len(shape)} dimensions.")
+        for dim, want in zip(a.shape, shape):
+            if isinstance(want, str):
+                want = sizes.setdefault(want, dim)
+            if dim != want:
+                raise InvalidResult(f"'{name}' has shape {a.shape}, which does not match the other arrays.")
+        if kind == "f" and not np.all(np.isfinite(a)):
+            raise InvalidResult(f"'{name}' contains NaN or infinite values.")
+    n_v, n_b = sizes["V"], sizes["B"]
+    if arrays["faces"].size and (arrays["faces"].min() < 0 or arrays["faces"].max() >= n_v):
+        raise InvalidResult("Face indices point outside the vertex list.")
+    if arrays["skin_bone_index"].min() < 0 or arrays["skin_bone_index"].max() >= n_b:
+        raise InvalidResult("Skinning indices point outside the bone list.")
+    if arrays["face_material"].min() < 0 or arrays["face_material"].max() >= sizes["M"]:
+        raise InvalidResult("A face's material index is out of range.")
+    if arrays["bone_parents"].max() >= n_b:
+        raise InvalidResult("A bone's parent index is out of range.")

@@ -1,0 +1,195 @@
+"""Blender's side of the worker: start it, send jobs, read its messages.
+
+Pure standard library, so it runs inside Blender. One client keeps one
+worker process alive across jobs; a dead worker is noticed (its pipe closes)
+and the running job fails with WorkerDied, and the next job starts a fresh one.
+"""
+import itertools
+import logging
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+
+from . import errors, protocol
+
+log = logging.getLogger(__name__)
+
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+START_TIMEOUT_S = 120.0
+
+
+def clean_environment():
+    """The worker's environment: no PYTHONPATH/PYTHONHOME from Blender, no user site-packages."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+    env["PYTHONNOUSERSITE"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+class WorkerClient:
+    def __init__(self, python):
+        self.python = python
+        self.proc = None
+        self.messages = None
+        self.stderr_tail = deque(maxlen=40)
+        self.log_path = os.path.join(tempfile.gettempdir(), f"likeness-worker-{os.getpid()}.log")
+        self._ids = itertools.count(1)
+        self.running = set()
+
+    # -- process ---------------------------------------------------------------
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self):
+        if not os.path.isfile(self.python):
+            raise errors.RuntimeMissing(
+                f"The Likeness runtime's Python was not found at {self.python}. "
+                "Install the runtime from the Likeness panel, or set its path in the preferences.")
+        self.messages = queue.Queue()
+        self.proc = subprocess.Popen(
+            [self.python, WORKER_SCRIPT, "--parent-pid", str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=clean_environment(), bufsize=0)
+        threading.Thread(target=self._read_stdout, args=(self.proc, self.messages), daemon=True).start()
+        threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True).start()
+        msg = self._next(self.messages, START_TIMEOUT_S)
+        if msg is None or msg["type"] != "ready":
+            self.stop()
+            raise errors.WorkerDied("The Likeness worker did not start. " + self._stderr_hint())
+
+    def _read_stdout(self, proc, messages):
+        for line in proc.stdout:
+            try:
+                messages.put(protocol.decode(line))
+            except ValueError:
+                log.warning("worker wrote a non-protocol line: %r", line[:200])
+        messages.put({"type": "_exit"})
+
+    def _read_stderr(self, proc):
+        with open(self.log_path, "ab") as fh:
+            for line in proc.stderr:
+                fh.write(line)
+                fh.flush()
+                self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
+
+    def _stderr_hint(self):
+        tail = [l for l in self.stderr_tail if l.strip()][-3:]
+        return ("Last worker output: " + " | ".join(tail)) if tail else f"See {self.log_path}."
+
+    def stop(self):
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.write(protocol.encode(type="shutdown"))
+            proc.stdin.flush()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self.running.clear()
+
+    def pid(self):
+        return self.proc.pid if self.alive() else None
+
+    # -- jobs --------------------------------------------------------------------
+    def submit(self, kind, **args):
+        """Send a job (starting the worker if needed); returns its id."""
+        if not self.alive():
+            self.stop()
+            self.start()
+        job_id = next(self._ids)
+        self._send(type="job", id=job_id, kind=kind, args=args)
+        self.running.add(job_id)
+        return job_id
+
+    def cancel(self, job_id):
+        if self.alive():
+            self._send(type="cancel", id=job_id)
+
+    def _send(self, **msg):
+        try:
+            self.proc.stdin.write(protocol.encode(**msg))
+            self.proc.stdin.flush()
+        except (OSError, AttributeError):
+            raise errors.WorkerDied("The Likeness worker stopped unexpectedly. " + self._stderr_hint()) from None
+
+    @staticmethod
+    def _next(messages, timeout):
+        try:
+            return messages.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def poll(self, timeout=0.0):
+        """The messages that arrived; a worker death becomes an error for each running job."""
+        out = []
+        msg = self._next(self.messages, timeout) if self.messages else None
+        while msg is not None:
+            if msg["type"] == "_exit":
+                self.proc = None
+                for job_id in sorted(self.running):
+                    out.append({"type": "error", "id": job_id, "kind": errors.WorkerDied.kind,
+                                "message": "The Likeness worker stopped in the middle of the job. "
+                                           "It will be restarted for the next one. " + self._stderr_hint()})
+                self.running.clear()
+                break
+            if msg["type"] in ("result", "error"):
+                self.running.discard(msg.get("id"))
+            if msg["type"] == "log":
+                log.info("worker: %s", msg.get("message"))
+            out.append(msg)
+            msg = self._next(self.messages, 0.0)
+        return out
+
+    def run(self, kind, on_progress=None, timeout=None, **args):
+        """Run one job to the end; returns its result data or raises its domain error."""
+        job_id = self.submit(kind, **args)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            for msg in self.poll(timeout=0.2):
+                if msg.get("id") != job_id:
+                    continue
+                if msg["type"] == "progress" and on_progress:
+                    on_progress(msg["fraction"], msg["stage"], msg["message"])
+                elif msg["type"] == "result":
+                    return msg["data"]
+                elif msg["type"] == "error":
+                    raise errors.from_kind(msg["kind"], msg["message"])
+            if deadline is not None and time.monotonic() > deadline:
+                self.cancel(job_id)
+                raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
+
+
+_clients = {}
+
+
+def shared_client(python):
+    """The process-wide client for ``python`` (one warm worker per interpreter)."""
+    client = _clients.get(python)
+    if client is None:
+        for other in _clients.values():
+            other.stop()
+        _clients.clear()
+        client = _clients[python] = WorkerClient(python)
+    return client
+
+
+def stop_all():
+    for client in _clients.values():
+        client.stop()
+    _clients.clear()
+
+
+def default_python():
+    return sys.executable

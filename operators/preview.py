@@ -1,0 +1,84 @@
+"""Preview renders of an avatar (front and three-quarter, side by side), with Cycles on the CPU.
+
+The render setup lives in a temporary scene that is removed afterwards, so
+the user's scene and its render settings are untouched.
+"""
+import math
+import os
+import tempfile
+
+import bpy
+import numpy as np
+from mathutils import Vector
+
+SIZE = 512
+SAMPLES = 24
+VIEWS = (("front", 0.0), ("three_quarter", 35.0))
+
+
+def render(context, rig, path):
+    head = next(c for c in rig.children if c.type == "MESH")
+    corners = [head.matrix_world @ Vector(c) for c in head.bound_box]
+    centre = sum(corners, Vector()) / 8.0
+    height = max(c.z for c in corners) - min(c.z for c in corners)
+
+    scene = bpy.data.scenes.new("Likeness Preview")
+    try:
+        scene.collection.children.link(rig.users_collection[0])
+        scene.render.engine = "CYCLES"
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = SAMPLES
+        scene.cycles.use_denoising = False
+        scene.render.resolution_x = scene.render.resolution_y = SIZE
+        scene.render.film_transparent = False
+        scene.view_settings.view_transform = "Standard"
+        world = bpy.data.worlds.new("Likeness Preview")
+        scene.world = world
+        world.color = (0.35, 0.35, 0.38)
+        key = bpy.data.lights.new("Likeness Key", "AREA")
+        key.energy, key.size = 18.0, 0.6
+        fill = bpy.data.lights.new("Likeness Fill", "AREA")
+        fill.energy, fill.size = 7.0, 0.8
+        cam = bpy.data.cameras.new("Likeness Preview")
+        cam.lens = 50.0
+        made = [world, key, fill, cam]
+        objs = []
+        for light, (x, y, z) in ((key, (0.5, -0.8, 0.4)), (fill, (-0.7, -0.6, 0.1))):
+            ob = bpy.data.objects.new(light.name, light)
+            ob.location = centre + Vector((x, y, z))
+            ob.rotation_euler = (centre - ob.location).to_track_quat("-Z", "Y").to_euler()
+            scene.collection.objects.link(ob)
+            objs.append(ob)
+        cam_ob = bpy.data.objects.new("Likeness Preview", cam)
+        scene.collection.objects.link(cam_ob)
+        objs.append(cam_ob)
+        scene.camera = cam_ob
+        distance = height * 2.6 * cam.lens / 36.0 * 0.5 + 0.15
+        tiles = []
+        tmp = tempfile.mkdtemp(prefix="likeness-preview-")
+        for name, yaw in VIEWS:
+            a = math.radians(yaw)
+            cam_ob.location = centre + Vector((distance * math.sin(a), -distance * math.cos(a), 0.0))
+            cam_ob.rotation_euler = (centre - cam_ob.location).to_track_quat("-Z", "Y").to_euler()
+            scene.render.filepath = os.path.join(tmp, name + ".png")
+            with context.temp_override(scene=scene):
+                bpy.ops.render.render(write_still=True, scene=scene.name)
+            img = bpy.data.images.load(scene.render.filepath)
+            px = np.empty(SIZE * SIZE * 4, np.float32)
+            img.pixels.foreach_get(px)
+            tiles.append(px.reshape(SIZE, SIZE, 4))
+            bpy.data.images.remove(img)
+        combined = np.concatenate(tiles, axis=1)
+        out = bpy.data.images.new("Likeness Preview", SIZE * len(tiles), SIZE, alpha=False)
+        out.pixels.foreach_set(combined.ravel())
+        out.filepath_raw = path
+        out.file_format = "PNG"
+        out.save()
+        bpy.data.images.remove(out)
+    finally:
+        for ob in objs:
+            bpy.data.objects.remove(ob)
+        for db in made:
+            getattr(bpy.data, {"World": "worlds", "AreaLight": "lights", "Camera": "cameras"}
+                    .get(type(db).__name__, "lights")).remove(db)
+        bpy.data.scenes.remove(scene)

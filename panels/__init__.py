@@ -1,0 +1,91 @@
+"""The Likeness tab in the 3D View sidebar."""
+import bpy
+
+from .. import preferences
+from ..operators import scene_build
+
+# The 52 ARKit keys by face region, in the order the panel shows them.
+KEY_GROUPS = (
+    ("Brows", "brow"), ("Eyes", "eye"), ("Cheeks", "cheek"), ("Nose", "nose"),
+    ("Jaw", "jaw"), ("Mouth", "mouth"), ("Tongue", "tongue"),
+)
+
+
+class LIKENESS_PT_main(bpy.types.Panel):
+    bl_label = "Likeness"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Likeness"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.likeness
+        status = context.window_manager.likeness_status
+        col = layout.column()
+        col.prop(settings, "photo")
+        col.prop(settings, "texture_size", expand=True)
+        row = layout.row(align=True)
+        row.scale_y = 1.4
+        row.operator("likeness.build_avatar", icon="USER")
+        if status.running:
+            row.operator("likeness.cancel", text="", icon="CANCEL")
+            layout.progress(factor=status.progress, type="BAR", text=status.message)
+        elif status.message:
+            layout.label(text=status.message, icon="INFO")
+
+
+class LIKENESS_PT_runtime(bpy.types.Panel):
+    bl_label = "Runtime"
+    bl_parent_id = "LIKENESS_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Likeness"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        st = preferences.runtime_status()
+        icon = {"ready": "CHECKMARK", "outdated": "ERROR"}.get(st.state, "CANCEL")
+        layout.label(text=st.state.capitalize(), icon=icon)
+        layout.label(text=st.message)
+        layout.operator("likeness.install_runtime",
+                        text="Reinstall Runtime" if st.state == "ready" else "Install Runtime",
+                        icon="IMPORT")
+        log_text = context.window_manager.likeness_status.runtime_log
+        if log_text:
+            box = layout.box()
+            for line in log_text.splitlines()[-4:]:
+                box.label(text=line[:80])
+
+
+class LIKENESS_PT_expressions(bpy.types.Panel):
+    bl_label = "Expressions"
+    bl_parent_id = "LIKENESS_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Likeness"
+
+    @classmethod
+    def poll(cls, context):
+        return scene_build.find_avatar_head(context) is not None
+
+    def draw(self, context):
+        layout = self.layout
+        head = scene_build.find_avatar_head(context)
+        keys = head.data.shape_keys.key_blocks
+        row = layout.row(align=True)
+        row.operator("likeness.photo_expression", text="Photo Expression On").enable = True
+        row.operator("likeness.photo_expression", text="Off").enable = False
+        for title, prefix in KEY_GROUPS:
+            names = [kb.name for kb in keys[1:] if kb.name.startswith(prefix)]
+            if not names:
+                continue
+            box = layout.box()
+            box.label(text=title)
+            col = box.column(align=True)
+            for name in names:
+                col.prop(keys[name], "value", text=name, slider=True)
+
+
+classes = (LIKENESS_PT_main, LIKENESS_PT_runtime, LIKENESS_PT_expressions)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -61,8 +61,11 @@ def avatar(args):
     bpy = enable_addon()
     bpy.ops.wm.read_homefile(use_empty=True)
     result_dir = os.path.join(out, RESULT_SUBDIR)
-    outcome = bpy.ops.likeness.build_avatar(photo=photo, texture_size=args.texture_size,
-                                            keep_job_dir=result_dir)
+    try:
+        outcome = bpy.ops.likeness.build_avatar(photo=photo, texture_size=args.texture_size,
+                                                keep_job_dir=result_dir)
+    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
+        outcome = {"CANCELLED"}
     if outcome != {"FINISHED"}:
         raise CommandError(bpy.context.window_manager.likeness_status.message or "the build failed")
     with open(os.path.join(result_dir, "report.json"), encoding="utf-8") as fh:

@@ -6,6 +6,7 @@ through the bpy module, detect them with the same mediapipe face mesh the
 pipeline uses, and cast each detected point back onto the rendered mesh. Each
 hit is expressed on the neutral template (same triangle, same barycentric
 coordinates); the median over renders is snapped to the template surface.
+Every other point is snapped to the skin, never to an eyeball or the tongue.
 The ten iris points are placed geometrically on the eyeball (an untextured
 render has no iris for mediapipe to see): the centre on the eye's front pole,
 the four rim points 5.9 mm from it, in the directions mediapipe reports.
@@ -157,15 +158,19 @@ def main():
         bpy.data.objects.remove(ob)
     print(f"{n_detected}/{n_renders} renders detected")
 
-    tmpl_ob = make_head(sc, mat, template, hm.faces)
-    bvh = BVHTree.FromObject(tmpl_ob, bpy.context.evaluated_depsgraph_get())
+    # Face-mesh points belong on the skin (a ray through the eye opening may hit
+    # the eyeball behind a lid point); only the iris points go on the eyeballs.
+    skin_faces = np.nonzero(hm.vertex_part[hm.faces].max(1) == 0)[0]
+    skin_bvh = BVHTree.FromPolygons(template.tolist(), hm.faces[skin_faces].tolist())
+    full_bvh = BVHTree.FromPolygons(template.tolist(), hm.faces.tolist())
     tri_ids = np.zeros((478, 3), np.int32)
     bary = np.zeros((478, 3), np.float32)
     spread = np.zeros(478, np.float32)
     counts = np.array([len(s) for s in samples])
 
-    def embed(i, point):
-        loc, _, face, _ = bvh.find_nearest(Vector(point))
+    def embed(i, point, on_skin=True):
+        loc, _, face, _ = (skin_bvh if on_skin else full_bvh).find_nearest(Vector(point))
+        face = skin_faces[face] if on_skin else face
         tri_ids[i], bary[i] = quad_barycentric(np.array(loc), hm.faces[face], template)
 
     for i in range(468):
@@ -180,10 +185,10 @@ def main():
         centre_id, rim = IRIS[side]
         eye = template[hm.vertex_part == head_model.PART_NAMES.index(part)]
         pole = eye[eye[:, 1].argmin()]
-        embed(centre_id, pole)
+        embed(centre_id, pole, on_skin=False)
         for j, d in zip(rim, np.mean(iris_dirs[side], 0)):
             d = d / np.linalg.norm(d)
-            embed(j, pole + IRIS_RADIUS * np.array([d[0], 0.0, -d[1]]))
+            embed(j, pole + IRIS_RADIUS * np.array([d[0], 0.0, -d[1]]), on_skin=False)
     np.savez(OUT, triangle_vertices=tri_ids, barycentric=bary,
              sample_count=counts, sample_spread_m=spread,
              renders=np.int32(n_renders), detected=np.int32(n_detected))

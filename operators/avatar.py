@@ -31,6 +31,10 @@ def _report_failure(op, exc):
     bpy.context.window_manager.likeness_status.message = message
 
 
+def _report_text(exc):
+    return str(exc).strip().removeprefix("Error:").strip()
+
+
 def _job_dir():
     return tempfile.mkdtemp(prefix="likeness-job-")
 
@@ -151,7 +155,11 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
     def _build(self, context, out_dir, photo):
         started = time.perf_counter()
         try:
-            outcome = bpy.ops.likeness.build_from_result(result_dir=out_dir, photo=photo)
+            try:
+                outcome = bpy.ops.likeness.build_from_result(result_dir=out_dir, photo=photo)
+            except RuntimeError as exc:      # background mode: bpy.ops raises the error report
+                _report_failure(self, errors.LikenessError(_report_text(exc)))
+                return {"CANCELLED"}
             if self.keep_job_dir and outcome == {"FINISHED"}:
                 res_report = result.load_report(out_dir)
                 res_report["timings_ms"]["build"] = round((time.perf_counter() - started) * 1000, 1)

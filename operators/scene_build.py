@@ -3,11 +3,16 @@
 Everything goes in with ``foreach_set``. Every datablock made here is tracked,
 so a failure half-way removes what was made and leaves the scene as it was.
 """
+import logging
 import os
 
 import bpy
 import numpy as np
 from mathutils import Matrix
+
+from ..core.errors import InvalidResult
+
+log = logging.getLogger(__name__)
 
 AVATAR_TAG = "likeness_avatar"          # custom property on the rig and head objects
 SENSOR_MM = 36.0
@@ -150,14 +155,25 @@ def _add_skinning(ob, rig, res):
 
 
 def _principled(mat):
-    mat.use_nodes = True
+    if mat.node_tree is None:          # Blender 4.x; 5.0 gives new materials a node tree
+        mat.use_nodes = True
     return mat.node_tree.nodes.get("Principled BSDF")
 
 
-def _add_materials(ob, res, name, t):
-    img = t.add(bpy.data.images.load(res.texture_path, check_existing=False))
-    img.name = f"{name}_texture"
+def _load_image(path, t):
+    """Load and pack an image; None when Blender cannot read it (size 0 after loading)."""
+    img = t.add(bpy.data.images.load(path, check_existing=False))
+    if img.size[0] == 0:
+        return None
     img.pack()
+    return img
+
+
+def _add_materials(ob, res, name, t):
+    img = _load_image(res.texture_path, t)
+    if img is None:
+        raise InvalidResult(f"The avatar's texture cannot be read: {res.texture_path}")
+    img.name = f"{name}_texture"
     for mname in res.material_names:
         mat = t.add(bpy.data.materials.new(f"{name}_{mname}"))
         bsdf = _principled(mat)
@@ -206,9 +222,11 @@ def _build_camera(res, name, coll, rig, t):
 
 
 def _build_reference_photo(res, name, coll, cam, photo_path, t):
-    img = t.add(bpy.data.images.load(photo_path, check_existing=False))
+    img = _load_image(photo_path, t)
+    if img is None:
+        log.warning("Blender cannot read %s; the avatar has no reference photo", photo_path)
+        return None
     img.name = f"{name}_photo"
-    img.pack()
     w, h = (int(v) for v in res.image_size)
     head_distance = float(np.linalg.norm(res.camera_matrix_world[:3, 3]))
     depth = head_distance * REFERENCE_DEPTH

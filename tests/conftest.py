@@ -1,0 +1,97 @@
+"""Shared fixtures. Blender's user resources go to a temporary folder before
+``bpy`` is first imported, so the tests never touch a real Blender setup."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
+USER_RESOURCES = tempfile.mkdtemp(prefix="likeness-test-blender-")
+os.environ["BLENDER_USER_RESOURCES"] = USER_RESOURCES
+sys.path.insert(0, REPO)
+
+EXTENSION_MODULE = "bl_ext.user_default.likeness"
+
+# Apple's ARFaceAnchor.BlendShapeLocation names, as ARKit spells them.
+ARKIT_52 = """browDownLeft browDownRight browInnerUp browOuterUpLeft browOuterUpRight cheekPuff
+cheekSquintLeft cheekSquintRight eyeBlinkLeft eyeBlinkRight eyeLookDownLeft eyeLookDownRight
+eyeLookInLeft eyeLookInRight eyeLookOutLeft eyeLookOutRight eyeLookUpLeft eyeLookUpRight
+eyeSquintLeft eyeSquintRight eyeWideLeft eyeWideRight jawForward jawLeft jawOpen jawRight
+mouthClose mouthDimpleLeft mouthDimpleRight mouthFrownLeft mouthFrownRight mouthFunnel mouthLeft
+mouthLowerDownLeft mouthLowerDownRight mouthPressLeft mouthPressRight mouthPucker mouthRight
+mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft mouthSmileRight
+mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft
+noseSneerRight tongueOut""".split()
+
+
+def data_path(*parts):
+    path = os.path.join(DATA, *parts)
+    if not os.path.exists(path):
+        pytest.fail(f"shared test data missing: {path} (set LIKENESS_DATA)")
+    return path
+
+
+def read_pts(path):
+    """iBUG .pts -> (68, 2) 0-based pixels."""
+    lines = open(path).read().splitlines()
+    body = lines[lines.index("{") + 1: lines.index("}")]
+    return np.array([[float(v) for v in line.split()] for line in body]) - 1.0
+
+
+def read_glb_json(path):
+    """The JSON chunk of a .glb file."""
+    import json
+    import struct
+    with open(path, "rb") as fh:
+        magic, version, _ = struct.unpack("<4sII", fh.read(12))
+        assert magic == b"glTF" and version == 2
+        chunk_len, chunk_type = struct.unpack("<I4s", fh.read(8))
+        assert chunk_type == b"JSON"
+        return json.loads(fh.read(chunk_len))
+
+
+def blender_ext_script():
+    import importlib.util
+    spec = importlib.util.find_spec("bpy")
+    root = os.path.dirname(spec.origin)
+    return os.path.join(root, "5.0", "scripts", "addons_core", "bl_pkg", "cli", "blender_ext.py")
+
+
+@pytest.fixture(scope="session")
+def extension_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ext") / "likeness.zip"
+    subprocess.run([sys.executable, blender_ext_script(), "build", "--source-dir", REPO,
+                    "--output-filepath", str(out)], check=True, capture_output=True)
+    return str(out)
+
+
+@pytest.fixture(scope="session")
+def addon(extension_zip):
+    """Likeness installed into Blender from its extension zip, with the worker on this Python."""
+    import bpy
+    result = bpy.ops.extensions.package_install_files(filepath=extension_zip, repo="user_default",
+                                                      enable_on_install=True)
+    assert result == {"FINISHED"}
+    module = sys.modules[EXTENSION_MODULE]
+    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = sys.executable
+    yield module
+    module.core.worker_client.stop_all()
+
+
+@pytest.fixture()
+def empty_scene(addon):
+    import bpy
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.window_manager.likeness_status.message = ""
+    return bpy.context
+
+
+def scene_inventory():
+    import bpy
+    return {name: sorted(db.name for db in getattr(bpy.data, name))
+            for name in ("objects", "meshes", "armatures", "materials", "images", "actions",
+                         "collections", "cameras")}

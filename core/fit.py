@@ -93,7 +93,6 @@ def _rodrigues(rvec):
     import torch
     theta = torch.sqrt((rvec * rvec).sum() + 1e-12)
     k = rvec / theta
-    kx = torch.zeros(3, 3, dtype=rvec.dtype)
     kx = torch.stack([torch.stack([0 * k[0], -k[2], k[1]]),
                       torch.stack([k[2], 0 * k[0], -k[0]]),
                       torch.stack([-k[1], k[0], 0 * k[0]])])
@@ -182,10 +181,11 @@ def fit(landmarks, image_size, iterations=ITERATIONS):
 
 
 def head_pose_degrees(rotation):
-    """(yaw, pitch, roll) of the head as seen by the camera, in degrees.
+    """(yaw, pitch, roll) of the head relative to looking straight into the camera, in degrees.
 
-    Yaw turns about the head's vertical axis (positive: the face turns to the
-    image's right), pitch nods (positive: chin down... see tests), roll tilts.
+    Yaw turns about the vertical axis: positive turns the face towards the
+    image's right (the subject's left). Pitch nods: positive looks down. Roll
+    tilts: positive leans the top of the head towards the image's right.
     """
     from scipy.spatial.transform import Rotation
     m = FRONTAL.T @ np.asarray(rotation)

@@ -11,11 +11,14 @@ KEY_GROUPS = (
 )
 
 
-class LIKENESS_PT_main(bpy.types.Panel):
-    bl_label = "Likeness"
+class _SidebarTab:
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Likeness"
+
+
+class LIKENESS_PT_main(_SidebarTab, bpy.types.Panel):
+    bl_label = "Likeness"
 
     def draw(self, context):
         layout = self.layout
@@ -34,12 +37,9 @@ class LIKENESS_PT_main(bpy.types.Panel):
             layout.label(text=status.message, icon="INFO")
 
 
-class LIKENESS_PT_runtime(bpy.types.Panel):
+class LIKENESS_PT_runtime(_SidebarTab, bpy.types.Panel):
     bl_label = "Runtime"
     bl_parent_id = "LIKENESS_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Likeness"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
@@ -58,12 +58,9 @@ class LIKENESS_PT_runtime(bpy.types.Panel):
                 box.label(text=line[:80])
 
 
-class LIKENESS_PT_expressions(bpy.types.Panel):
+class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
     bl_label = "Expressions"
     bl_parent_id = "LIKENESS_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Likeness"
 
     @classmethod
     def poll(cls, context):

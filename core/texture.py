@@ -10,6 +10,7 @@ symmetry and de-lighting come later (issue 4).
 """
 import numpy as np
 
+ZBUFFER_MAX_SIDE = 2048    # the visibility test needs no more; colours are still sampled at full size
 GRAZING_COS = 0.25        # below this cosine between normal and view ray, the photo is not used
 DEPTH_TOLERANCE_M = 0.006
 
@@ -82,9 +83,9 @@ def bilinear(img, x, y):
     x0 = np.minimum(np.floor(x).astype(int), w - 2)
     y0 = np.minimum(np.floor(y).astype(int), h - 2)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    im = img.astype(np.float32)
-    top = im[y0, x0] * (1 - fx) + im[y0, x0 + 1] * fx
-    bottom = im[y0 + 1, x0] * (1 - fx) + im[y0 + 1, x0 + 1] * fx
+    at = lambda yy, xx: img[yy, xx].astype(np.float32)      # gather first: photos can be huge
+    top = at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx
+    bottom = at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx
     return top * (1 - fy) + bottom * fy
 
 
@@ -102,8 +103,10 @@ def project_photo(photo, verts_cam, quads, uv, face_uv_index, focal_px, principa
                         focal_px * verts_cam[:, 1] / z + principal_point[1]], -1)
 
     # z-buffer by painter's algorithm (far to near), then depth of the nearest triangle
+    zs = min(1.0, ZBUFFER_MAX_SIDE / max(h, w))
+    zh, zw = max(1, round(h * zs)), max(1, round(w * zs))
     tri_depth = z[tris].mean(1)
-    ids = _rasterize_ids(img_pts[tris], np.argsort(-tri_depth), (h, w))
+    ids = _rasterize_ids(img_pts[tris] * zs, np.argsort(-tri_depth), (zh, zw))
     depth = np.where(ids >= 0, tri_depth[np.maximum(ids, 0)], np.inf)
 
     texel_ids, (ys, xs, t, bary) = uv_rasterize(uv_tris, size)
@@ -116,8 +119,8 @@ def project_photo(photo, verts_cam, quads, uv, face_uv_index, focal_px, principa
     px = focal_px * p3[:, 0] / p3[:, 2] + principal_point[0]
     py = focal_px * p3[:, 1] / p3[:, 2] + principal_point[1]
     inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
-    xi = np.clip(np.round(px).astype(int), 0, w - 1)
-    yi = np.clip(np.round(py).astype(int), 0, h - 1)
+    xi = np.clip(np.round(px * zs).astype(int), 0, zw - 1)
+    yi = np.clip(np.round(py * zs).astype(int), 0, zh - 1)
     visible = inside & (p3[:, 2] <= depth[yi, xi] + DEPTH_TOLERANCE_M)
     weight = np.where(visible, np.clip((cos - GRAZING_COS) / (1 - GRAZING_COS), 0, 1), 0.0)
     weight = np.sqrt(weight)

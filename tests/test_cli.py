@@ -87,3 +87,13 @@ def test_bad_photo_exit_code_and_message(tmp_path):
 def test_usage_error_exit_code(tmp_path):
     proc = run("avatar", "--out", str(tmp_path))
     assert proc.returncode == 2 and "PHOTO or --sample" in proc.stderr
+
+
+def test_sample_photo_main_job(tmp_path):
+    """The README's main command: the bundled sample photo to .blend, .glb and preview."""
+    proc = run("avatar", "--sample", "--out", str(tmp_path), "--texture-size", "1024", "--glb", "--preview")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("avatar.blend", "avatar.glb", "preview.png", "report.json"):
+        assert (tmp_path / name).is_file(), name
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["input"]["width"] == 512 and report["faces_detected"] == 1

@@ -1,7 +1,8 @@
 """The ``likeness`` command: Likeness for pipelines, with real Blender (the bpy module).
 
-    likeness avatar PHOTO --out DIR [--texture-size N] [--glb] [--fbx] [--preview]
+    likeness avatar PHOTO [PHOTO...] --out DIR [--texture-size N] [--glb] [--fbx] [--preview]
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
+    likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
@@ -56,14 +57,15 @@ def sample_photo(folder):
 def avatar(args):
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
-    photo = sample_photo(out) if args.sample else os.path.abspath(args.photo)
+    photos = [sample_photo(out)] if args.sample else [os.path.abspath(p) for p in args.photos]
     t0 = time.perf_counter()
     bpy = enable_addon()
     bpy.ops.wm.read_homefile(use_empty=True)
+    for path in photos:
+        bpy.context.scene.likeness.photos.add().path = path
     result_dir = os.path.join(out, RESULT_SUBDIR)
     try:
-        outcome = bpy.ops.likeness.build_avatar(photo=photo, texture_size=args.texture_size,
-                                                keep_job_dir=result_dir)
+        outcome = bpy.ops.likeness.build_avatar(texture_size=args.texture_size, keep_job_dir=result_dir)
     except RuntimeError:          # background mode: bpy.ops raises the operator's error report
         outcome = {"CANCELLED"}
     if outcome != {"FINISHED"}:
@@ -97,6 +99,30 @@ def avatar(args):
           f"{report['timings_ms']['total'] / 1000:.1f} s)")
 
 
+def fit(args):
+    """Fit each photo on its own, without Blender; one report per photo."""
+    from core import pipeline
+    from core.errors import LikenessError
+    os.makedirs(args.report_dir, exist_ok=True)
+    failed = []
+    for photo in args.photos:
+        stem = os.path.splitext(os.path.basename(photo))[0]
+        path = os.path.join(args.report_dir, stem + ".json")
+        try:
+            report = pipeline.fit_photo(photo)
+        except LikenessError as exc:
+            failed.append(photo)
+            report = {"input": {"path": os.path.abspath(photo)},
+                      "error": {"kind": exc.kind, "message": str(exc)}}
+            print(f"likeness: error: {photo}: {exc}", file=sys.stderr)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=1)
+    print(f"likeness: {len(args.photos) - len(failed)} of {len(args.photos)} photos fitted, "
+          f"reports in {args.report_dir}")
+    if failed:
+        raise CommandError(f"{len(failed)} photo(s) could not be fitted")
+
+
 def _select_avatar(bpy, rig):
     for ob in bpy.context.view_layer.objects:
         ob.select_set(False)
@@ -110,19 +136,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="likeness", description="Photo to rigged head avatar.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("avatar", help="build an avatar from a photo")
-    p.add_argument("photo", nargs="?", help="photo of one face")
+    p.add_argument("photos", nargs="*", metavar="PHOTO",
+                   help="photos of one person (one is enough; more angles give a better identity)")
     p.add_argument("--sample", action="store_true", help="use the bundled sample photo")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--texture-size", type=int, default=2048, choices=(1024, 2048, 4096))
     p.add_argument("--glb", action="store_true", help="also write avatar.glb")
     p.add_argument("--fbx", action="store_true", help="also write avatar.fbx")
     p.add_argument("--preview", action="store_true", help="also render preview.png")
+    p = sub.add_parser("fit", help="fit photos without building a scene; one report each")
+    p.add_argument("photos", nargs="+", help="photos, each fitted on its own")
+    p.add_argument("--report-dir", required=True, help="folder for <photo stem>.json reports")
     args = parser.parse_args(argv)
-    if args.command == "avatar" and bool(args.photo) == bool(args.sample):
-        parser.error("give either a PHOTO or --sample")
+    if args.command == "avatar" and bool(args.photos) == bool(args.sample):
+        parser.error("give either PHOTO(s) or --sample")
     sys.path.insert(0, ROOT)
     try:
-        avatar(args)
+        {"avatar": avatar, "fit": fit}[args.command](args)
     except CommandError as exc:
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1

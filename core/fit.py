@@ -1,18 +1,24 @@
 """Fit the anny head to mediapipe's landmarks: camera, head pose, phenotype,
-head local changes and the 52 facial actions.
+head local changes and the 52 facial actions, from one photo or several.
 
 The head is linear in its blend-shape coefficients, so the fit works on the
-model restricted to the 478 landmark points (a (K, 478, 3) basis built once
-per process) and runs the full model only once, at the end (see
-``head_model``). The camera is a pinhole with the principal point at the image
-centre and a fitted focal length (weak prior around a 50 mm equivalent lens).
-Coordinates: the head's rest frame is Blender's (metres, Z up, face towards -Y);
-the camera frame is OpenCV's (x right, y down, z forward).
+model restricted to the 478 landmark points (a basis built once per process)
+and runs the full model only once, at the end (see ``head_model``). It is a
+Levenberg-Marquardt solve with analytic Jacobians in numpy: the identity
+(phenotype and local changes) is shared by all photos; each photo has its own
+head pose, focal length and expression. Bounds are kept by projection:
+phenotype, expressions and the two halves of each local change (its increase
+and decrease shapes) stay in [0, 1].
+
+The camera is a pinhole with the principal point at the image centre and a
+fitted focal length (weak prior around a 50 mm equivalent lens) unless the
+photo's EXIF gives it. Coordinates: the head's rest frame is Blender's
+(metres, Z up, face towards -Y); the camera frame is OpenCV's (x right, y
+down, z forward).
 """
 import dataclasses
 import functools
 import logging
-import math
 
 import numpy as np
 
@@ -24,64 +30,110 @@ log = logging.getLogger(__name__)
 # A head looking straight into the camera: camera x = X, camera y = -Z, camera z = Y.
 FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 FOCAL_PRIOR = 1.4           # focal length in units of the photo's longer side (50 mm on 36 mm)
-ITERATIONS = 300
+ITERATIONS = 30
+CONVERGED = 1e-3            # stop when an iteration lowers the cost by less than this share
+AGE_RANGE = (0.5, 1.0)      # anny's age 0.5 is about 18 years, 1.0 about 90: adults
+PHENOTYPE_PRIOR = {"age": 0.667}   # anny's "young" anchor (25 years); others default to 0.5
+
+# Regularisation weights, in units of the data term (squared residual / face width, mean over points)
+REG_LOCAL = 2e-6
+REG_EXPRESSION = 1e-6
+REG_PHENOTYPE = 1e-4
+REG_FOCAL = 1e-3
 
 
 @dataclasses.dataclass
-class FitResult:
-    phenotype: np.ndarray        # (6,)
-    local_changes: np.ndarray    # (256,) zero outside the head
+class View:
+    """One photo's part of a fit."""
     facial_actions: np.ndarray   # (52,) the photo's expression, 0..1
-    rotation: np.ndarray         # (3, 3) camera-from-head (rest frame, before the origin shift)
+    rotation: np.ndarray         # (3, 3) camera-from-head (anny's raw rest frame)
     translation: np.ndarray      # (3,) metres
     focal_px: float
+    focal_fixed: bool            # True when the focal length came from the photo's EXIF
     principal_point: tuple
     image_size: tuple            # (width, height)
     residual_px: float           # mean distance over the 478 points
     landmarks_px: np.ndarray     # (478, 2) the fitted model's points in the photo
 
 
-class _LandmarkBasis:
-    """The head model restricted to mediapipe's points, in torch."""
+@dataclasses.dataclass
+class FitResult:
+    phenotype: np.ndarray        # (6,)
+    local_changes: np.ndarray    # (256,) signed, zero outside the head
+    views: list
+
+    def __getattr__(self, name):         # single-photo convenience: fit.rotation etc.
+        views = self.__dict__.get("views")
+        if views:
+            return getattr(views[0], name)
+        raise AttributeError(name)
+
+
+class LandmarkBasis:
+    """The head model restricted to mediapipe's 478 points, as numpy arrays."""
 
     def __init__(self, hm):
         import torch
         tri, bary = correspondence.mediapipe_embedding()
-        m = hm.model
+        self.hm = hm
         head_lc = hm.head_local_change_index
-        self.head_lc = torch.as_tensor(head_lc)
-        n_lc = len(hm.local_change_labels)
-        rows_lc = np.stack([2 * head_lc, 2 * head_lc + 1], 1).reshape(-1)
+        self.head_lc = head_lc
         n_pheno_rows = hm.facial_action_rows[0]
-        pick = np.concatenate([np.arange(n_pheno_rows), hm.facial_action_rows,
-                               hm.facial_action_rows[-1] + 1 + rows_lc])
-        shapes = np.einsum("kpjc,pj->kpc", hm.blendshapes[:, tri, :], bary)
-        self.template = torch.as_tensor(np.einsum("pjc,pj->pc", hm.template[tri], bary))
-        self.basis = torch.as_tensor(shapes[pick].reshape(len(pick), -1))
-        self.model = m
-        self.n_lc = n_lc
+        rows_lc = hm.facial_action_rows[-1] + 1 + np.stack([2 * head_lc, 2 * head_lc + 1], 1).reshape(-1)
+        at_points = lambda rows: np.einsum("kpjc,pj->pkc", hm.blendshapes[rows][:, tri, :], bary)
+        self.template = np.einsum("pjc,pj->pc", hm.template[tri], bary)           # (478, 3)
+        self.pheno = at_points(np.arange(n_pheno_rows))                          # (478, 74, 3)
+        self.expr = at_points(hm.facial_action_rows)                             # (478, 52, 3)
+        self.local = at_points(rows_lc)                                          # (478, 2L, 3)
+        # the same, (478, 3, K) contiguous, for the Jacobians' batched matmuls
+        self.pheno_t, self.expr_t, self.local_t = (np.ascontiguousarray(a.transpose(0, 2, 1))
+                                                   for a in (self.pheno, self.expr, self.local))
+        # and (478 * 3, K) for evaluating the shape
+        self.pheno_flat, self.expr_flat, self.local_flat = (a.reshape(-1, a.shape[-1]) for a in
+                                                            (self.pheno_t, self.expr_t, self.local_t))
+        self.torch = torch
+        m = hm.model
+        self._anchors, self._mask, self._proj = m.anchors, m.stacked_phenotype_blend_shapes_mask, \
+            m.phenotype_blendshape_projection
+        self._labels, self._extrapolate = m.phenotype_labels, m.extrapolate_phenotypes
 
-    def points(self, phenotype, lc_head, facial_actions):
-        import torch
+    def phenotype_weights(self, p, jacobian=True):
+        """Compact phenotype coefficients (74,) and their Jacobian (74, 6) at p (6,).
+
+        The map is piecewise linear in each value, so central differences in
+        one batched call of anny's own function give its Jacobian.
+        """
+        torch = self.torch
         from anny.models.phenotype import phenotype_blendshape_weights
-        m = self.model
-        wi = phenotype_blendshape_weights(phenotype, m.phenotype_labels, m.anchors,
-                                          m.stacked_phenotype_blend_shapes_mask,
-                                          extrapolate=m.extrapolate_phenotypes)
-        wi = wi @ m.phenotype_blendshape_projection
-        lc = torch.stack([torch.relu(lc_head), torch.relu(-lc_head)], -1).reshape(lc_head.shape[0], -1)
-        coeffs = torch.cat([wi, facial_actions, lc], 1)
-        return self.template + (coeffs @ self.basis).reshape(-1, *self.template.shape)
+        p = np.asarray(p, np.float64)
+        batch = [p]
+        if jacobian:
+            eye = np.eye(len(p)) * 1e-4
+            batch += list(p + eye) + list(p - eye)
+        with torch.no_grad():
+            w = phenotype_blendshape_weights(torch.as_tensor(np.array(batch)), self._labels, self._anchors,
+                                             self._mask, extrapolate=self._extrapolate)
+            w = (w @ self._proj).numpy()
+        if not jacobian:
+            return w[0], None
+        n = len(p)
+        return w[0], ((w[1:1 + n] - w[1 + n:]) / 2e-4).T
+
+    def points(self, p, local, expr):
+        w, _ = self.phenotype_weights(p, jacobian=False)
+        return self.template + np.einsum("pkc,k->pc", self.pheno, w) \
+            + np.einsum("pkc,k->pc", self.local, local) + np.einsum("pkc,k->pc", self.expr, expr)
 
 
 @functools.lru_cache(maxsize=1)
-def _basis():
-    return _LandmarkBasis(head_model.load())
+def basis():
+    return LandmarkBasis(head_model.load())
 
 
 @functools.lru_cache(maxsize=1)
-def _landmark_weights():
-    """Per-point weights: the face outline slides along the silhouette, so it counts less."""
+def landmark_weights():
+    """Per-point weights: the face outline slides along the silhouette, so it counts less;
+    the irises place the eyes, so they count more."""
     from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL
     w = np.ones(478)
     w[sorted({i for edge in FACEMESH_FACE_OVAL for i in edge})] = 0.3
@@ -89,95 +141,220 @@ def _landmark_weights():
     return w
 
 
-def _rodrigues(rvec):
-    import torch
-    theta = torch.sqrt((rvec * rvec).sum() + 1e-12)
-    k = rvec / theta
-    kx = torch.stack([torch.stack([0 * k[0], -k[2], k[1]]),
-                      torch.stack([k[2], 0 * k[0], -k[0]]),
-                      torch.stack([-k[1], k[0], 0 * k[0]])])
-    eye = torch.eye(3, dtype=rvec.dtype)
-    return eye + torch.sin(theta) * kx + (1 - torch.cos(theta)) * (kx @ kx)
+def _skew(v):
+    z = np.zeros(v.shape[:-1])
+    return np.stack([np.stack([z, -v[..., 2], v[..., 1]], -1),
+                     np.stack([v[..., 2], z, -v[..., 0]], -1),
+                     np.stack([-v[..., 1], v[..., 0], z], -1)], -2)
 
 
-def _initial_pose(model_points, image_points, focal, centre):
+def _chain(G, Bt):
+    """Per point (2, 3) @ (3, K) for all points: (P, 2, 3), (P, 3, K) -> (P, 2, K).
+    Written as three broadcast products: much faster than numpy's batched matmul here."""
+    return (G[:, :, 0, None] * Bt[:, None, 0, :] + G[:, :, 1, None] * Bt[:, None, 1, :]
+            + G[:, :, 2, None] * Bt[:, None, 2, :])
+
+
+def _rotation(rvec):
+    import cv2
+    return cv2.Rodrigues(np.asarray(rvec, np.float64))[0]
+
+
+def _initial_pose(model_points, image_points, focal, centre, rotation=FRONTAL):
+    """Camera-from-head pose by PnP, starting from ``rotation`` half a metre away."""
     import cv2
     cam = np.array([[focal, 0, centre[0]], [0, focal, centre[1]], [0, 0, 1]])
-    rvec0, _ = cv2.Rodrigues(FRONTAL)
-    tvec0 = np.array([0.0, 0.0, 0.5]) - FRONTAL @ model_points.mean(0)
+    rvec0, _ = cv2.Rodrigues(rotation)
+    tvec0 = np.array([0.0, 0.0, 0.5]) - rotation @ model_points.mean(0)
     ok, rvec, tvec = cv2.solvePnP(model_points, image_points, cam, None, rvec0, tvec0,
                                   useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
     if not ok or np.ravel(tvec)[2] <= 0:
         raise FitFailed("Could not find the head's pose in the photo.")
-    return rvec.ravel(), tvec.ravel()
+    return _rotation(rvec.ravel()), tvec.ravel()
 
 
-def fit(landmarks, image_size, iterations=ITERATIONS):
-    """Fit to (478, 2) pixel landmarks of a photo of ``image_size`` (width, height)."""
-    import torch
-    basis = _basis()
-    hm = head_model.load()
-    w_img, h_img = image_size
-    centre = (w_img / 2.0, h_img / 2.0)
-    f0 = FOCAL_PRIOR * max(w_img, h_img)
-    target = torch.as_tensor(np.asarray(landmarks, dtype=np.float64))
-    scale = float(np.ptp(landmarks[:, 0]))            # face width: residuals are relative to it
-    weights = torch.as_tensor(_landmark_weights())
+class _Problem:
+    """Unknowns: shared [phenotype (6), local halves (2L)] then per view
+    [rotation (3, a left increment), translation (3), log focal (1), expression (52)]."""
 
-    pheno0, _, _ = hm.neutral_parameters()
-    rvec0, tvec0 = _initial_pose(basis.template.numpy(), np.asarray(landmarks, np.float64), f0, centre)
+    def __init__(self, b, views):
+        self.b = b
+        self.views = views
+        self.n_p = len(b.hm.phenotype_labels)
+        self.n_l = b.local.shape[1]
+        self.n_e = b.expr.shape[1]
+        self.n_shared = self.n_p + self.n_l
+        self.n_view = 7 + self.n_e
+        self.weights = np.sqrt(landmark_weights() / 478.0)
+        self.lower = np.zeros(self.n_p)
+        self.upper = np.ones(self.n_p)
+        age = b.hm.phenotype_labels.index("age")
+        self.lower[age], self.upper[age] = AGE_RANGE
+        self.prior = np.array([PHENOTYPE_PRIOR.get(n, 0.5) for n in b.hm.phenotype_labels])
 
-    rvec = torch.tensor(rvec0, requires_grad=True)
-    tvec = torch.tensor(tvec0, requires_grad=True)
-    log_f = torch.tensor(0.0, requires_grad=True)
-    pheno = torch.tensor(pheno0[None], requires_grad=True)
-    lc = torch.zeros((1, len(hm.head_local_change_index)), dtype=torch.float64, requires_grad=True)
-    fa = torch.full((1, len(hm.facial_action_labels)), 0.05, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([
-        {"params": [rvec], "lr": 0.01}, {"params": [tvec], "lr": 0.003},
-        {"params": [log_f], "lr": 0.01}, {"params": [pheno], "lr": 0.02},
-        {"params": [lc], "lr": 0.03}, {"params": [fa], "lr": 0.02}])
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iterations, eta_min=1e-4)
-    cx, cy = centre
+    def evaluate(self, state, with_jacobian):
+        """Residual vector and (optionally) Jacobian for the state dict."""
+        b = self.b
+        w, dw = b.phenotype_weights(state["p"], jacobian=with_jacobian)
+        shape = b.template + (b.pheno_flat @ w + b.local_flat @ state["l"]).reshape(-1, 3)
+        n_cols = self.n_shared + self.n_view * len(self.views)
+        rows_r, rows_j = [], []
+        for v, (view, vs) in enumerate(zip(self.views, state["views"])):
+            X = shape + (b.expr_flat @ vs["e"]).reshape(-1, 3)
+            R, t, f = vs["R"], vs["t"], view["f0"] * np.exp(vs["logf"])
+            Xc = X @ R.T + t
+            z = Xc[:, 2]
+            uv = f * Xc[:, :2] / z[:, None] + view["centre"]
+            sw = (self.weights / view["scale"])[:, None]
+            rows_r.append(((uv - view["target"]) * sw).ravel())
+            if not with_jacobian:
+                continue
+            d = np.zeros((478, 2, 3))                       # d(uv)/d(Xc)
+            d[:, 0, 0] = d[:, 1, 1] = f / z
+            d[:, :, 2] = -f * Xc[:, :2] / (z * z)[:, None]
+            d *= sw[:, :, None]
+            G = d @ R                                       # d(uv)/d(X), (478, 2, 3)
+            J = np.zeros((478, 2, n_cols))
+            J[:, :, :self.n_p] = _chain(G, b.pheno_t) @ dw
+            J[:, :, self.n_p:self.n_shared] = _chain(G, b.local_t)
+            c0 = self.n_shared + v * self.n_view
+            J[:, :, c0:c0 + 3] = -d @ _skew(Xc - t)         # left increment of the rotation
+            J[:, :, c0 + 3:c0 + 6] = d
+            if not view["focal_fixed"]:
+                J[:, :, c0 + 6] = (uv - view["centre"]) * sw
+            J[:, :, c0 + 7:c0 + 7 + self.n_e] = _chain(G, b.expr_t)
+            rows_j.append(J.reshape(-1, n_cols))
+        r = np.concatenate(rows_r)
+        return (r, np.concatenate(rows_j)) if with_jacobian else (r, None)
 
-    def project(pts):
-        cam_pts = pts @ _rodrigues(rvec).T + tvec
-        f = f0 * torch.exp(log_f)
-        return torch.stack([f * cam_pts[..., 0] / cam_pts[..., 2] + cx,
-                            f * cam_pts[..., 1] / cam_pts[..., 2] + cy], -1), cam_pts
+    def regulariser(self, state):
+        """Residuals of the priors, and their (diagonal) Jacobian."""
+        r = [np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior),
+             np.sqrt(REG_LOCAL) * state["l"]]
+        diag = [np.full(self.n_p, np.sqrt(REG_PHENOTYPE)), np.full(self.n_l, np.sqrt(REG_LOCAL))]
+        for vs in state["views"]:
+            r += [np.zeros(6), [np.sqrt(REG_FOCAL) * vs["logf"]], np.sqrt(REG_EXPRESSION) * vs["e"]]
+            diag += [np.zeros(6), [np.sqrt(REG_FOCAL)], np.full(self.n_e, np.sqrt(REG_EXPRESSION))]
+        return np.concatenate([np.ravel(x) for x in r]), np.concatenate([np.ravel(x) for x in diag])
 
-    for it in range(iterations):
-        opt.zero_grad()
-        pts = basis.points(pheno, lc, fa)[0]
-        uv, cam_pts = project(pts)
-        res = ((uv - target) / scale).pow(2).sum(-1)
-        loss = (weights * res).mean() \
-            + 1e-4 * lc.pow(2).mean() + 2e-5 * fa.abs().sum() \
-            + 1e-4 * (pheno - 0.5).pow(2).sum() + 1e-3 * log_f.pow(2)
-        loss.backward()
-        opt.step()
-        sched.step()
-        with torch.no_grad():
-            pheno.clamp_(0.0, 1.0)
-            lc.clamp_(-1.0, 1.0)
-            fa.clamp_(0.0, 1.0)
-            log_f.clamp_(-1.2, 1.2)
+    def cost(self, state):
+        r, _ = self.evaluate(state, False)
+        reg, _ = self.regulariser(state)
+        return float(r @ r + reg @ reg)
 
-    with torch.no_grad():
-        pts = basis.points(pheno, lc, fa)[0]
-        uv, cam_pts = project(pts)
-        if not torch.isfinite(uv).all() or (cam_pts[:, 2] <= 0).any():
+    def box(self, state):
+        """Current value and bounds of every unknown (free unknowns: infinite bounds)."""
+        x, lo, hi = [state["p"], state["l"]], [self.lower, np.zeros(self.n_l)], [self.upper, np.ones(self.n_l)]
+        for vs in state["views"]:
+            x += [np.zeros(7), vs["e"]]
+            lo += [np.full(7, -np.inf), np.zeros(self.n_e)]
+            hi += [np.full(7, np.inf), np.ones(self.n_e)]
+        return np.concatenate(x), np.concatenate(lo), np.concatenate(hi)
+
+    def step(self, state, delta):
+        new = {"p": np.clip(state["p"] + delta[:self.n_p], self.lower, self.upper),
+               "l": np.clip(state["l"] + delta[self.n_p:self.n_shared], 0.0, 1.0), "views": []}
+        for v, (view, vs) in enumerate(zip(self.views, state["views"])):
+            d = delta[self.n_shared + v * self.n_view:self.n_shared + (v + 1) * self.n_view]
+            new["views"].append({
+                "R": _rotation(d[:3]) @ vs["R"], "t": vs["t"] + d[3:6],
+                "logf": float(np.clip(vs["logf"] + (0.0 if view["focal_fixed"] else d[6]), -1.2, 1.2)),
+                "e": np.clip(vs["e"] + d[7:], 0.0, 1.0)})
+        return new
+
+
+def fit(landmarks, image_size, focal_px=None, iterations=ITERATIONS, use_regressor=True):
+    """Fit one photo: (478, 2) pixel landmarks of a photo of ``image_size`` (width, height)."""
+    return fit_views([(landmarks, image_size, focal_px)], iterations, use_regressor)
+
+
+def _start(prob, views, use_regressor):
+    """The first state: the regression network's prediction when its weights are there
+    (identity averaged over the photos), otherwise the average head facing the camera."""
+    from . import regressor
+    b = prob.b
+    preds = [regressor.predict(v["target"]) for v in views] if use_regressor and regressor.available() else None
+    if preds:
+        p = np.clip(np.mean([q["phenotype"] for q in preds], 0), prob.lower, prob.upper)
+        local = np.mean([q["local"] for q in preds], 0)
+        halves = np.stack([np.maximum(local, 0), np.maximum(-local, 0)], 1).reshape(-1)
+    else:
+        p, halves = prob.prior.copy(), np.zeros(prob.n_l)
+    state = {"p": p, "l": halves, "views": []}
+    for i, view in enumerate(views):
+        e = preds[i]["expression"] if preds else np.zeros(prob.n_e)
+        X = b.points(p, halves, e)
+        guess = FRONTAL @ _rotation(preds[i]["rotation_vector"]) if preds else FRONTAL
+        R, t = _initial_pose(X, view["target"], view["f0"], view["centre"], guess)
+        state["views"].append({"R": R, "t": t, "logf": 0.0, "e": e})
+    return state
+
+
+def fit_views(photos, iterations=ITERATIONS, use_regressor=True):
+    """Fit several photos of one person: ``photos`` is a list of
+    (landmarks (478, 2), image size (w, h), focal length in px or None)."""
+    b = basis()
+    hm = b.hm
+    views = []
+    for landmarks, (w_img, h_img), focal in photos:
+        target = np.asarray(landmarks, np.float64)
+        views.append({"target": target, "centre": np.array([w_img / 2.0, h_img / 2.0]),
+                      "f0": focal or FOCAL_PRIOR * max(w_img, h_img), "focal_fixed": focal is not None,
+                      "scale": float(np.ptp(target[:, 0])), "image_size": (int(w_img), int(h_img))})
+    prob = _Problem(b, views)
+    state = _start(prob, views, use_regressor)
+
+    mu = 1e-3
+    cost = prob.cost(state)
+    for _ in range(iterations):
+        r, J = prob.evaluate(state, True)
+        reg, reg_diag = prob.regulariser(state)
+        H = J.T @ J + np.diag(reg_diag ** 2)
+        g = J.T @ r + reg_diag * reg
+        # active set: unknowns at a bound that the gradient pushes outwards stay put
+        x, lo, hi = prob.box(state)
+        free = ~(((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0)))
+        Hf, gf = H[np.ix_(free, free)], g[free]
+        damping = mu * (np.diag(Hf) + 1e-9)
+        improved = False
+        for _ in range(6):
+            try:
+                delta = np.zeros_like(g)
+                delta[free] = np.linalg.solve(Hf + np.diag(damping), -gf)
+            except np.linalg.LinAlgError:
+                delta = None
+            if delta is not None:
+                cand = prob.step(state, delta)
+                cand_cost = prob.cost(cand)
+                if np.isfinite(cand_cost) and cand_cost < cost:
+                    state, improved = cand, cost - cand_cost > CONVERGED * cost
+                    cost = cand_cost
+                    mu = max(mu / 3, 1e-7)
+                    break
+            mu *= 4
+            damping = mu * (np.diag(Hf) + 1e-9)
+        log.debug("LM cost %.6g mu %.3g", cost, mu)
+        if not improved:
+            break
+
+    shape_state = {"p": state["p"], "l": state["l"]}
+    local = np.zeros(len(hm.local_change_labels))
+    local[b.head_lc] = state["l"][0::2] - state["l"][1::2]
+    out_views = []
+    for view, vs in zip(views, state["views"]):
+        X = b.points(shape_state["p"], shape_state["l"], vs["e"])
+        f = view["f0"] * np.exp(vs["logf"])
+        uv = project(X, vs["R"], vs["t"], f, view["centre"])
+        cam_z = (X @ vs["R"].T + vs["t"])[:, 2]
+        if not np.isfinite(uv).all() or (cam_z <= 0).any():
             raise FitFailed("The head model could not be fitted to this photo.")
-        residual = float((uv - target).norm(dim=-1).mean())
-        lc_full = np.zeros(len(hm.local_change_labels))
-        lc_full[hm.head_local_change_index] = lc[0].numpy()
-        return FitResult(
-            phenotype=pheno[0].numpy().copy(), local_changes=lc_full,
-            facial_actions=fa[0].numpy().copy(),
-            rotation=_rodrigues(rvec).numpy(), translation=tvec.numpy().copy(),
-            focal_px=float(f0 * math.exp(float(log_f))), principal_point=centre,
-            image_size=(int(w_img), int(h_img)), residual_px=residual,
-            landmarks_px=uv.numpy().astype(np.float32))
+        out_views.append(View(
+            facial_actions=vs["e"].copy(), rotation=vs["R"], translation=vs["t"], focal_px=float(f),
+            focal_fixed=view["focal_fixed"], principal_point=(float(view["centre"][0]), float(view["centre"][1])),
+            image_size=view["image_size"],
+            residual_px=float(np.linalg.norm(uv - view["target"], axis=1).mean()),
+            landmarks_px=uv.astype(np.float32)))
+    return FitResult(phenotype=state["p"].copy(), local_changes=local, views=out_views)
 
 
 def head_pose_degrees(rotation):

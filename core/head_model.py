@@ -44,6 +44,9 @@ class HeadModel:
     def __init__(self):
         import torch
         import anny
+        # Torch's work here is small (one forward pass of about 20 ms); its thread
+        # pool only fights numpy's BLAS in the fit, which is 2-3 times slower with both.
+        torch.set_num_threads(1)
         self.torch = torch
         self.model = anny.Anny(rig=RIG, topology=TOPOLOGY, local_changes="all",
                                facial_actions="all")

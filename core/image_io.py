@@ -48,3 +48,22 @@ def write_png(path, rgb):
     if not ok:
         raise OSError(f"could not encode {path}")
     buf.tofile(os.fspath(path))
+
+
+def focal_from_exif(path, image_size):
+    """Focal length in pixels from the EXIF 35 mm-equivalent focal length, or None.
+
+    The 35 mm equivalent refers to the 36 x 24 mm frame's diagonal (43.27 mm),
+    so it scales with the photo's diagonal in pixels whatever the crop.
+    """
+    from PIL import Image
+    try:
+        with Image.open(os.fspath(path)) as im:
+            exif = im.getexif().get_ifd(0x8769)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    f35 = exif.get(0xA405)           # FocalLengthIn35mmFilm
+    if not f35:
+        return None
+    w, h = image_size
+    return float(f35) / 43.27 * float(np.hypot(w, h))

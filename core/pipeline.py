@@ -3,14 +3,15 @@
 ``progress(fraction, stage, message)`` is called between stages and may raise
 Cancelled (the worker's cancel flag) so a job stops at the next stage boundary.
 """
+import dataclasses
 import logging
 import os
 import time
 
 import numpy as np
 
-from . import correspondence, detect, fit, head_model, result, texture
-from .image_io import read_photo
+from . import correspondence, detect, fit, head_model, measure, result, texture
+from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
 
@@ -27,53 +28,156 @@ def _camera_matrix_world(rotation, translation):
     return m
 
 
-def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
-    """Build one avatar from ``photos`` (the first is used for now) into ``out_dir``."""
-    if texture_size not in TEXTURE_SIZES:
-        raise ValueError(f"texture size must be one of {TEXTURE_SIZES}")
-    timings = {}
-    warnings = []
-    t_all = time.perf_counter()
-    photo_path = os.path.abspath(photos[0])
-    if len(photos) > 1:
-        warnings.append(f"{len(photos)} photos were given; this version uses the first one only.")
+@dataclasses.dataclass
+class PhotoFit:
+    """One photo of an analysis: its pixels, landmarks and its part of the fit."""
+    path: str
+    rgb: np.ndarray
+    detection: detect.Detection
+    view: fit.View
+    posed: dict              # head_model.forward with this photo's expression
+    translation: np.ndarray  # camera-from-head translation in the result's frame
 
-    progress(0.02, "read", f"Reading {os.path.basename(photo_path)}")
-    t = time.perf_counter()
-    rgb = read_photo(photo_path)
-    h, w = rgb.shape[:2]
-    timings["read"] = _ms(t)
 
-    progress(0.08, "detect", "Finding the face")
-    t = time.perf_counter()
-    det = detect.detect(rgb)
-    warnings += det.warnings
-    timings["detect"] = _ms(t)
+@dataclasses.dataclass
+class Analysis:
+    """Photos read, detected and fitted together: everything before the texture."""
+    photos: list
+    fit: fit.FitResult
+    neutral: dict            # head_model.forward at the fitted identity, no expression
+    primary: int             # the photo the texture and the reference camera come from
+    timings: dict
+    warnings: list
+
+    @property
+    def main(self):
+        return self.photos[self.primary]
+
+
+def analyse(photo_paths, progress=lambda *a: None):
+    """Read, detect and fit one or several photos of one person (one shared identity)."""
+    timings, warnings = {"read": 0.0, "detect": 0.0}, []
+    images, detections = [], []
+    for i, path in enumerate(photo_paths):
+        progress(0.02 + 0.15 * i / len(photo_paths), "detect", f"Finding the face in {os.path.basename(path)}")
+        t = time.perf_counter()
+        rgb = read_photo(path)
+        timings["read"] += _ms(t)
+        t = time.perf_counter()
+        det = detect.detect(rgb)
+        timings["detect"] += _ms(t)
+        name = os.path.basename(path) + ": " if len(photo_paths) > 1 else ""
+        warnings += [name + w for w in det.warnings]
+        images.append(rgb)
+        detections.append(det)
 
     progress(0.2, "fit", "Fitting the head")
     t = time.perf_counter()
     hm = head_model.load()
-    fr = fit.fit(det.landmarks, (w, h))
-    neutral = hm.forward(fr.phenotype, fr.local_changes, np.zeros_like(fr.facial_actions))
-    posed = hm.forward(fr.phenotype, fr.local_changes, fr.facial_actions)
-    # The fit's pose is for anny's raw rest frame; the result's frame has the
-    # root bone's head (the base of the neck) at the origin.
-    translation = fr.translation + fr.rotation @ posed["origin"]
+    fr = fit.fit_views([(det.landmarks, (rgb.shape[1], rgb.shape[0]),
+                         focal_from_exif(path, (rgb.shape[1], rgb.shape[0])))
+                        for path, rgb, det in zip(photo_paths, images, detections)])
+    neutral = hm.forward(fr.phenotype, fr.local_changes, np.zeros(len(hm.facial_action_labels)))
+    photos = []
+    for path, rgb, det, view in zip(photo_paths, images, detections, fr.views):
+        posed = hm.forward(fr.phenotype, fr.local_changes, view.facial_actions)
+        # The fit's pose is for anny's raw rest frame; the result's frame has the
+        # root bone's head (the base of the neck) at the origin.
+        translation = view.translation + view.rotation @ posed["origin"]
+        photos.append(PhotoFit(os.path.abspath(path), rgb, det, view, posed, translation))
+    primary = int(np.argmin([abs(fit.head_pose_degrees(v.rotation)[0]) for v in fr.views]))
     timings["fit"] = _ms(t)
+    return Analysis(photos, fr, neutral, primary, timings, warnings)
+
+
+def _photo_report(pf):
+    """What the report says about one photo."""
+    hm = head_model.load()
+    view, det = pf.view, pf.detection
+    h, w = pf.rgb.shape[:2]
+    idx68 = correspondence.ibug68_index()
+    yaw, pitch, roll = fit.head_pose_degrees(view.rotation)
+    cam_world = _camera_matrix_world(view.rotation, pf.translation)
+    cam_from_head = np.eye(4)
+    cam_from_head[:3, :3], cam_from_head[:3, 3] = view.rotation, pf.translation
+    dist = np.linalg.norm(view.landmarks_px - det.landmarks, axis=1)
+    return {
+        "input": {"path": pf.path, "width": w, "height": h},
+        "fit_residual_px": round(float(dist.mean()), 3),
+        "residuals_px": {"mean_478": round(float(dist.mean()), 3),
+                         "median_478": round(float(np.median(dist)), 3),
+                         "p90_478": round(float(np.percentile(dist, 90)), 3),
+                         "mean_68": round(float(dist[idx68].mean()), 3)},
+        "pose": {"yaw": round(yaw, 2), "pitch": round(pitch, 2), "roll": round(roll, 2)},
+        "camera": {
+            "focal_length_px": round(view.focal_px, 2),
+            "focal_from_exif": view.focal_fixed,
+            "principal_point": [view.principal_point[0], view.principal_point[1]],
+            "image_size": [w, h],
+            "camera_from_head": cam_from_head.round(6).tolist(),
+            "blender_matrix_world": cam_world.round(6).tolist(),
+            "note": "camera_from_head maps head coordinates (metres, Blender axes, origin at the "
+                    "neck's base) to OpenCV camera coordinates; blender_matrix_world places a "
+                    "Blender camera in the head's frame.",
+        },
+        "landmarks68": view.landmarks_px[idx68].round(2).tolist(),
+        "landmarks68_detector": det.landmarks[idx68].round(2).tolist(),
+        "faces_detected": det.faces_detected,
+        "expression": {n: round(float(v), 3) for n, v in zip(hm.facial_action_labels, view.facial_actions)
+                       if v >= 0.05},
+    }
+
+
+def make_report(an):
+    """The report shared by ``likeness fit`` and ``likeness avatar``: the primary photo's
+    fields at the top level, every photo's under ``photos``."""
+    hm = head_model.load()
+    measures = measure.measurements_cm(an.neutral["vertices"], hm.vertex_part)
+    report = {"schema_version": result.SCHEMA_VERSION, **_photo_report(an.main)}
+    report.update({
+        "timings_ms": dict(an.timings),
+        "identity": {"phenotype": {n: round(float(v), 4) for n, v in zip(hm.phenotype_labels, an.fit.phenotype)},
+                     "local_changes": {hm.local_change_labels[i]: round(float(an.fit.local_changes[i]), 4)
+                                       for i in hm.head_local_change_index
+                                       if abs(an.fit.local_changes[i]) >= 0.01}},
+        "measurements_cm": measures,
+        "photos": [_photo_report(pf) for pf in an.photos],
+        "warnings": an.warnings + measure.plausibility_warnings(measures),
+    })
+    return report
+
+
+def fit_photo(photo_path, progress=lambda *a: None):
+    """Detect and fit one photo; the report without texture or scene (``likeness fit``)."""
+    t_all = time.perf_counter()
+    an = analyse([photo_path], progress)
+    an.timings["total"] = _ms(t_all)
+    return make_report(an)
+
+
+def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
+    """Build one avatar from one or several ``photos`` of one person into ``out_dir``.
+
+    The identity comes from all photos; the texture and the reference camera
+    from the most frontal one."""
+    if texture_size not in TEXTURE_SIZES:
+        raise ValueError(f"texture size must be one of {TEXTURE_SIZES}")
+    t_all = time.perf_counter()
+    an = analyse(photos, progress)
+    hm = head_model.load()
+    main = an.main
+    fr = main.view
 
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
-    verts_cam = posed["vertices"] @ fr.rotation.T + translation
-    tex, coverage, _ = texture.project_photo(rgb, verts_cam, hm.faces, hm.uv, hm.face_uv_index,
+    verts_cam = main.posed["vertices"] @ fr.rotation.T + main.translation
+    tex, coverage, _ = texture.project_photo(main.rgb, verts_cam, hm.faces, hm.uv, hm.face_uv_index,
                                              fr.focal_px, fr.principal_point, texture_size)
-    timings["texture"] = _ms(t)
+    an.timings["texture"] = _ms(t)
 
     progress(0.85, "save", "Writing the avatar data")
-    lm68 = fr.landmarks_px[correspondence.ibug68_index()]
-    yaw, pitch, roll = fit.head_pose_degrees(fr.rotation)
-    cam_world = _camera_matrix_world(fr.rotation, translation)
-    cam_from_head = np.eye(4)
-    cam_from_head[:3, :3], cam_from_head[:3, 3] = fr.rotation, translation
+    h, w = main.rgb.shape[:2]
+    neutral = an.neutral
     arrays = {
         "vertices": neutral["vertices"].astype(np.float32),
         "faces": hm.faces,
@@ -90,39 +194,18 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "bone_matrices": neutral["bone_matrices"].astype(np.float32),
         "skin_bone_index": hm.skin_bone_index,
         "skin_weight": hm.skin_weight,
-        "camera_matrix_world": cam_world.astype(np.float32),
+        "camera_matrix_world": _camera_matrix_world(fr.rotation, main.translation).astype(np.float32),
         "focal_px": np.float32(fr.focal_px),
         "image_size": np.array([w, h], np.int32),
-        "landmarks68": lm68.astype(np.float32),
+        "landmarks68": fr.landmarks_px[correspondence.ibug68_index()].astype(np.float32),
         "phenotype_names": np.array(hm.phenotype_labels),
-        "phenotype": fr.phenotype.astype(np.float32),
+        "phenotype": an.fit.phenotype.astype(np.float32),
         "local_change_names": np.array(hm.local_change_labels),
-        "local_changes": fr.local_changes.astype(np.float32),
+        "local_changes": an.fit.local_changes.astype(np.float32),
     }
-    timings["total"] = _ms(t_all)
-    report = {
-        "schema_version": result.SCHEMA_VERSION,
-        "input": {"path": photo_path, "width": w, "height": h},
-        "timings_ms": timings,
-        "fit_residual_px": round(fr.residual_px, 3),
-        "pose": {"yaw": round(yaw, 2), "pitch": round(pitch, 2), "roll": round(roll, 2)},
-        "camera": {
-            "focal_length_px": round(fr.focal_px, 2),
-            "principal_point": [fr.principal_point[0], fr.principal_point[1]],
-            "image_size": [w, h],
-            "camera_from_head": cam_from_head.round(6).tolist(),
-            "blender_matrix_world": cam_world.round(6).tolist(),
-            "note": "camera_from_head maps head coordinates (metres, Blender axes, origin at the "
-                    "neck's base) to OpenCV camera coordinates; blender_matrix_world places a "
-                    "Blender camera in the head's frame.",
-        },
-        "landmarks68": lm68.round(2).tolist(),
-        "faces_detected": det.faces_detected,
-        "texture": {"size": texture_size, "photo_coverage": round(coverage, 4)},
-        "expression": {n: round(float(v), 3) for n, v in zip(hm.facial_action_labels, fr.facial_actions)
-                       if v >= 0.05},
-        "warnings": warnings,
-    }
+    an.timings["total"] = _ms(t_all)
+    report = make_report(an)
+    report["texture"] = {"size": texture_size, "photo_coverage": round(coverage, 4)}
     result.save(out_dir, arrays, tex, report)
     progress(1.0, "done", "Avatar data ready")
     return report
@@ -146,9 +229,23 @@ def warm_up():
     """Load the head model, the landmark basis and mediapipe once per process."""
     import numpy as np
     head_model.load()
-    fit._basis()
+    fit.basis()
     detect.detect_or_none(np.zeros((64, 64, 3), np.uint8))
 
 
 def is_warm():
     return head_model.load.cache_info().currsize > 0
+
+
+def reshape(phenotype, local_changes, out_path):
+    """The head for new identity values (the artist's sliders), written to ``out_path`` (.npz):
+    neutral vertices and bones in the result's frame. ``local_changes``: {anny label: value}."""
+    hm = head_model.load()
+    local = np.zeros(len(hm.local_change_labels))
+    for label, value in local_changes.items():
+        local[hm.local_change_labels.index(label)] = value
+    out = hm.forward(np.asarray(phenotype, np.float64), local, np.zeros(len(hm.facial_action_labels)))
+    np.savez(out_path, vertices=out["vertices"].astype(np.float32), bone_names=np.array(hm.bone_labels),
+             bone_heads=out["bone_heads"].astype(np.float32), bone_tails=out["bone_tails"].astype(np.float32),
+             bone_matrices=out["bone_matrices"].astype(np.float32))
+    return {"path": out_path}

@@ -70,6 +70,8 @@ class Worker:
                                              texture_size=int(args.get("texture_size", 2048)),
                                              progress=progress)
                 data = {"out_dir": args["out_dir"], "report": data}
+            elif kind == "reshape":
+                data = pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
             elif kind == "warmup":
                 progress(0.1, "warmup", "Loading models")
                 pipeline.warm_up()

@@ -50,7 +50,7 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     photo: bpy.props.StringProperty(name="Photo", subtype="FILE_PATH",
-                                    description="Photo to use; empty uses the panel's photo")
+                                    description="Photo to use; empty uses the panel's photos")
     texture_size: bpy.props.IntProperty(name="Texture Size", default=0,
                                         description="Texture size in pixels; 0 uses the panel's setting")
     keep_job_dir: bpy.props.StringProperty(
@@ -75,20 +75,20 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
 
     def _inputs(self, context):
         settings = context.scene.likeness
-        photo = bpy.path.abspath(self.photo or settings.photo)
+        paths = [self.photo] if self.photo else [p.path for p in settings.photos if p.path]
         size = self.texture_size or int(settings.texture_size)
-        if not photo:
-            raise errors.BadImage("Choose a photo first.")
-        return photo, size
+        if not paths:
+            raise errors.BadImage("Add a photo first.")
+        return [bpy.path.abspath(p) for p in paths], size
 
     def execute(self, context):
         try:
-            photo, size = self._inputs(context)
+            photos, size = self._inputs(context)
             python = preferences.worker_python()
             client = worker_client.shared_client(python)
             out_dir = self.keep_job_dir or _job_dir()
-            data = client.run("avatar", photos=[photo], out_dir=out_dir, texture_size=size)
-            return self._build(context, data["out_dir"], photo)
+            data = client.run("avatar", photos=photos, out_dir=out_dir, texture_size=size)
+            return self._build(context, data["out_dir"], data["report"]["input"]["path"])
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the scene stays unchanged
             _report_failure(self, exc)
             return {"CANCELLED"}
@@ -97,15 +97,14 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
         if bpy.app.background:
             return self.execute(context)
         try:
-            photo, size = self._inputs(context)
+            photos, size = self._inputs(context)
             self._client = worker_client.shared_client(preferences.worker_python())
             self._job_dir = _job_dir()
-            self._job = self._client.submit("avatar", photos=[photo], out_dir=self._job_dir,
+            self._job = self._client.submit("avatar", photos=photos, out_dir=self._job_dir,
                                             texture_size=size)
         except Exception as exc:  # noqa: BLE001
             _report_failure(self, exc)
             return {"CANCELLED"}
-        self._photo = photo
         status = context.window_manager.likeness_status
         status.running, status.progress, status.message = True, 0.0, "Starting the worker"
         wm = context.window_manager
@@ -135,7 +134,7 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
                 return {"CANCELLED"}
             elif msg["type"] == "result":
                 self._finish(context, "Building the scene")
-                outcome = self._build(context, msg["data"]["out_dir"], self._photo)
+                outcome = self._build(context, msg["data"]["out_dir"], msg["data"]["report"]["input"]["path"])
                 status.message = "Avatar ready" if outcome == {"FINISHED"} else "Build failed"
                 return outcome
         for area in context.screen.areas:
@@ -170,6 +169,47 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
         if outcome == {"FINISHED"}:
             self.report({"INFO"}, f"Avatar built from {os.path.basename(photo)}")
         return outcome
+
+
+class LIKENESS_OT_add_photos(bpy.types.Operator):
+    """Add photos of the person (several angles of one person make a better identity)"""
+    bl_idname = "likeness.add_photos"
+    bl_label = "Add Photos"
+    bl_options = {"REGISTER", "UNDO"}
+
+    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})
+    files: bpy.props.CollectionProperty(type=bpy.types.OperatorFileListElement,
+                                        options={"HIDDEN", "SKIP_SAVE"})
+    filter_image: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        photos = context.scene.likeness.photos
+        known = {p.path for p in photos}
+        for f in self.files:
+            path = os.path.join(self.directory, f.name)
+            if f.name and path not in known:
+                photos.add().path = path
+        return {"FINISHED"}
+
+
+class LIKENESS_OT_remove_photo(bpy.types.Operator):
+    """Remove this photo from the list"""
+    bl_idname = "likeness.remove_photo"
+    bl_label = "Remove Photo"
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: bpy.props.IntProperty(options={"HIDDEN"})
+
+    def execute(self, context):
+        photos = context.scene.likeness.photos
+        if 0 <= self.index < len(photos):
+            photos.remove(self.index)
+        return {"FINISHED"}
 
 
 class LIKENESS_OT_cancel(bpy.types.Operator):
@@ -215,5 +255,6 @@ class LIKENESS_OT_build_from_result(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (LIKENESS_OT_build_avatar, LIKENESS_OT_cancel, LIKENESS_OT_build_from_result)
+classes = (LIKENESS_OT_build_avatar, LIKENESS_OT_add_photos, LIKENESS_OT_remove_photo,
+           LIKENESS_OT_cancel, LIKENESS_OT_build_from_result)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -2,10 +2,16 @@
 import bpy
 
 
-class LikenessSettings(bpy.types.PropertyGroup):
-    photo: bpy.props.StringProperty(
-        name="Photo", description="A photo of one face, roughly facing the camera",
+class LikenessPhoto(bpy.types.PropertyGroup):
+    path: bpy.props.StringProperty(
+        name="Photo", description="A photo of the person: front, three-quarter or profile",
         subtype="FILE_PATH", default="")
+
+
+class LikenessSettings(bpy.types.PropertyGroup):
+    photos: bpy.props.CollectionProperty(
+        type=LikenessPhoto, name="Photos",
+        description="Photos of one person; more photos from other angles give a better identity")
     texture_size: bpy.props.EnumProperty(
         name="Texture Size", description="Width and height of the face texture in pixels",
         items=[("1024", "1K", "1024 x 1024"), ("2048", "2K", "2048 x 2048"),
@@ -20,7 +26,7 @@ class LikenessStatus(bpy.types.PropertyGroup):
     runtime_log: bpy.props.StringProperty(default="")
 
 
-classes = (LikenessSettings, LikenessStatus)
+classes = (LikenessPhoto, LikenessSettings, LikenessStatus)
 _register, _unregister = bpy.utils.register_classes_factory(classes)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from mathutils import Matrix
 
 from ..core.errors import InvalidResult
+from . import identity
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def _build(context, res, name, photo_path, t):
     if photo_path and os.path.isfile(photo_path):
         _build_reference_photo(res, name, coll, cam, photo_path, t)
 
+    identity.populate(rig, res)
     for ob in (rig, head):
         ob[AVATAR_TAG] = 1
     rig["likeness_report"] = res.report.get("input", {}).get("path", "")

@@ -2,7 +2,7 @@
 import bpy
 
 from .. import preferences
-from ..operators import scene_build
+from ..operators import identity, scene_build
 
 # The 52 ARKit keys by face region, in the order the panel shows them.
 KEY_GROUPS = (
@@ -24,9 +24,13 @@ class LIKENESS_PT_main(_SidebarTab, bpy.types.Panel):
         layout = self.layout
         settings = context.scene.likeness
         status = context.window_manager.likeness_status
-        col = layout.column()
-        col.prop(settings, "photo")
-        col.prop(settings, "texture_size", expand=True)
+        col = layout.column(align=True)
+        for i, photo in enumerate(settings.photos):
+            row = col.row(align=True)
+            row.prop(photo, "path", text="")
+            row.operator("likeness.remove_photo", text="", icon="X").index = i
+        col.operator("likeness.add_photos", icon="FILE_IMAGE")
+        layout.prop(settings, "texture_size", expand=True)
         row = layout.row(align=True)
         row.scale_y = 1.4
         row.operator("likeness.build_avatar", icon="USER")
@@ -84,5 +88,46 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
                 col.prop(keys[name], "value", text=name, slider=True)
 
 
-classes = (LIKENESS_PT_main, LIKENESS_PT_runtime, LIKENESS_PT_expressions)
+class LIKENESS_PT_identity(_SidebarTab, bpy.types.Panel):
+    bl_label = "Identity"
+    bl_parent_id = "LIKENESS_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context):
+        head = scene_build.find_avatar_head(context)
+        return head is not None and head.parent is not None and len(head.parent.likeness_identity.phenotype) > 0
+
+    def draw(self, context):
+        layout = self.layout
+        ident = scene_build.find_avatar_head(context).parent.likeness_identity
+        layout.enabled = context.mode == "OBJECT"
+        if not layout.enabled:
+            layout.label(text="Switch to Object Mode to reshape", icon="INFO")
+        box = layout.box()
+        box.label(text="Body Type")
+        col = box.column(align=True)
+        for item in ident.phenotype:
+            col.prop(item, "value", text=item.label.capitalize(), slider=True)
+        for title, regions in identity.GROUPS:
+            items = [it for it in ident.local if it.region in regions]
+            if not items:
+                continue
+            box = layout.box()
+            box.label(text=title)
+            col = box.column(align=True)
+            for item in items:
+                col.prop(item, "value", text=_nice(item.label), slider=True)
+
+
+def _nice(label):
+    """'l-ear-scale-incr' -> 'Ear Scale (L)'."""
+    side = ""
+    if label[:2] in ("l-", "r-"):
+        side, label = f" ({label[0].upper()})", label[2:]
+    words = [w for w in label.split("-") if w != "incr"]
+    return " ".join(w.capitalize() for w in words) + side
+
+
+classes = (LIKENESS_PT_main, LIKENESS_PT_runtime, LIKENESS_PT_expressions, LIKENESS_PT_identity)
 register, unregister = bpy.utils.register_classes_factory(classes)

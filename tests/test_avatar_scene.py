@@ -240,3 +240,44 @@ def test_gltf_export_has_52_morph_targets_and_a_skin(avatar, tmp_path):
     assert all(len(p["targets"]) == 52 for p in mesh["primitives"])
     joints = {gltf["nodes"][j]["name"] for j in gltf["skins"][0]["joints"]}
     assert {"neck01", "head", "jaw", "eye.L", "eye.R", "tongue00"} <= joints
+
+
+def test_identity_sliders_reshape_nose_not_ears(avatar):
+    """Widening the nose moves the nose, no ear vertex, and the bones follow the new head."""
+    import bpy
+    from core import head_model
+    rig, head = avatar["rig"], avatar["head"]
+    hm = head_model.load()
+    ears = np.zeros(hm.n_vertices, bool)
+    for i, label in enumerate(hm.local_change_labels):
+        if head_model.local_change_region(label) == "ear":
+            rows = hm.facial_action_rows[-1] + 1 + np.array([2 * i, 2 * i + 1])
+            ears |= np.abs(hm.blendshapes[rows]).max(axis=(0, 2)) > 1e-6
+    assert ears.sum() > 50
+    item = next(it for it in rig.likeness_identity.local if it.label == "nose-scale-horiz-incr")
+    fitted = item.value
+    rest = world_vertices(head)
+    jopen_before = head.data.shape_keys.key_blocks["jawOpen"]
+    item.value = min(fitted + 0.8, 1.0)                   # the update runs the worker and reshapes
+    try:
+        moved = np.linalg.norm(world_vertices(head) - rest, axis=1)
+        assert moved.max() > 0.002, "the nose did not change"
+        assert moved[ears].max() < 1e-6, "ear vertices moved"
+        ident = rig.likeness_identity
+        local = np.zeros(len(hm.local_change_labels))
+        for it in ident.local:
+            local[hm.local_change_labels.index(it.label)] = it.value
+        expected = hm.forward([p.value for p in ident.phenotype], local, np.zeros(52))
+        jaw = hm.bone_labels.index("jaw")
+        got = np.array(rig.data.bones["jaw"].head_local)
+        assert np.linalg.norm(got - expected["bone_heads"][jaw]) < 1e-4, "the jaw bone left the jaw"
+        # the expression keys follow the new basis
+        basis = np.empty(len(head.data.vertices) * 3, np.float32)
+        key = np.empty_like(basis)
+        head.data.shape_keys.key_blocks[0].points.foreach_get("co", basis)
+        jopen_before.points.foreach_get("co", key)
+        delta = (key - basis).reshape(-1, 3)
+        assert np.abs(delta).max() > 0.005                    # jawOpen still opens the jaw
+    finally:
+        item.value = fitted
+    assert np.abs(world_vertices(head) - rest).max() < 1e-5   # back to the fitted head

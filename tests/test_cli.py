@@ -86,7 +86,7 @@ def test_bad_photo_exit_code_and_message(tmp_path):
 
 def test_usage_error_exit_code(tmp_path):
     proc = run("avatar", "--out", str(tmp_path))
-    assert proc.returncode == 2 and "PHOTO or --sample" in proc.stderr
+    assert proc.returncode == 2 and "PHOTO(s) or --sample" in proc.stderr
 
 
 def test_sample_photo_main_job(tmp_path):

@@ -16,17 +16,16 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 from core import detect, fit, head_model, image_io  # noqa: E402
-from neutral_identity import face_region, spread_mm  # noqa: E402
+from core.measure import face_region, identity_spread_mm  # noqa: E402
 
 
 def main():
     data = os.path.join(ROOT, "..", "shared", "data", "faces", "lfpw")
     photos = [os.path.join(data, f"image_000{i}.png") for i in range(1, 6)]
     hm = head_model.load()
-    region = face_region(hm, hm.forward(*hm.neutral_parameters())["vertices"])
+    region = face_region(hm.forward(*hm.neutral_parameters())["vertices"], hm.vertex_part)
     inputs = []
     for p in photos:
         rgb = image_io.read_photo(p)
@@ -42,8 +41,8 @@ def main():
         print(f"{os.path.basename(p):14s} {s.views[0].residual_px:8.2f}   {v.residual_px:8.2f}   "
               f"{fit.head_pose_degrees(v.rotation)[0]:6.1f}")
     pairs = [fit.fit_views([inputs[i], inputs[j]]) for i, j in itertools.combinations(range(5), 2)]
-    print(f"identity spread: single photos {spread_mm([neutral(s) for s in singles]):.3f} mm, "
-          f"pairs of photos {spread_mm([neutral(f) for f in pairs]):.3f} mm")
+    print(f"identity spread: single photos {identity_spread_mm([neutral(s) for s in singles]):.3f} mm, "
+          f"pairs of photos {identity_spread_mm([neutral(f) for f in pairs]):.3f} mm")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ class _Problem:
         self.n_e = b.expr.shape[1]
         self.n_shared = self.n_p + self.n_l
         self.n_view = 7 + self.n_e
-        self.weights = np.sqrt(landmark_weights() / 478.0)
+        # the data term is the mean over the photos, so the priors weigh the same for any count
+        self.weights = np.sqrt(landmark_weights() / 478.0 / len(views))
         self.lower = np.zeros(self.n_p)
         self.upper = np.ones(self.n_p)
         age = b.hm.phenotype_labels.index("age")

@@ -41,3 +41,33 @@ def plausibility_warnings(measures):
             warnings.append(f"The fitted {name.replace('_', ' ')} is {value:.1f} cm, outside the adult "
                             f"range {lo:g}-{hi:g} cm.")
     return warnings
+
+
+def face_region(template, vertex_part, radius=0.012):
+    """Skin vertices within ``radius`` metres of mediapipe's face-mesh points: the face."""
+    from scipy.spatial import cKDTree
+    pts = correspondence.surface_points(template)[:468]
+    d, _ = cKDTree(pts).query(template)
+    return (d < radius) & (vertex_part == head_model.PART_NAMES.index("skin"))
+
+
+def similarity_align(src, dst):
+    """``src`` (N, 3) moved onto ``dst`` by the best rotation, uniform scale and translation."""
+    ms, md = src.mean(0), dst.mean(0)
+    a, b = src - ms, dst - md
+    u, s, vt = np.linalg.svd(a.T @ b)
+    fix = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    scale = (s * np.diag(fix)).sum() / (a ** 2).sum()
+    return scale * a @ (u @ fix @ vt) + md
+
+
+def identity_spread_mm(heads):
+    """How much a set of neutral heads (K, N, 3) differ: each is aligned to the mean by a
+    similarity transform (three rounds), then the per-vertex standard deviation in mm,
+    averaged over the vertices."""
+    heads = np.asarray(heads, np.float64)
+    mean = heads.mean(0)
+    for _ in range(3):
+        heads = np.array([similarity_align(h, mean) for h in heads])
+        mean = heads.mean(0)
+    return float(np.sqrt(((heads - mean) ** 2).sum(-1).mean(0)).mean() * 1000)

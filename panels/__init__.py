@@ -78,14 +78,7 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
         row.operator("likeness.photo_expression", text="Photo Expression On").enable = True
         row.operator("likeness.photo_expression", text="Off").enable = False
         for title, prefix in KEY_GROUPS:
-            names = [kb.name for kb in keys[1:] if kb.name.startswith(prefix)]
-            if not names:
-                continue
-            box = layout.box()
-            box.label(text=title)
-            col = box.column(align=True)
-            for name in names:
-                col.prop(keys[name], "value", text=name, slider=True)
+            _slider_box(layout, title, [(kb, kb.name) for kb in keys[1:] if kb.name.startswith(prefix)])
 
 
 class LIKENESS_PT_identity(_SidebarTab, bpy.types.Panel):
@@ -104,20 +97,20 @@ class LIKENESS_PT_identity(_SidebarTab, bpy.types.Panel):
         layout.enabled = context.mode == "OBJECT"
         if not layout.enabled:
             layout.label(text="Switch to Object Mode to reshape", icon="INFO")
-        box = layout.box()
-        box.label(text="Body Type")
-        col = box.column(align=True)
-        for item in ident.phenotype:
-            col.prop(item, "value", text=item.label.capitalize(), slider=True)
+        _slider_box(layout, "Body Type", [(it, it.label.capitalize()) for it in ident.phenotype])
         for title, regions in identity.GROUPS:
-            items = [it for it in ident.local if it.region in regions]
-            if not items:
-                continue
-            box = layout.box()
-            box.label(text=title)
-            col = box.column(align=True)
-            for item in items:
-                col.prop(item, "value", text=_nice(item.label), slider=True)
+            _slider_box(layout, title, [(it, _nice(it.label)) for it in ident.local if it.region in regions])
+
+
+def _slider_box(layout, title, items):
+    """A titled box of 'value' sliders for (owner, label) pairs; nothing when empty."""
+    if not items:
+        return
+    box = layout.box()
+    box.label(text=title)
+    col = box.column(align=True)
+    for owner, label in items:
+        col.prop(owner, "value", text=label, slider=True)
 
 
 def _nice(label):

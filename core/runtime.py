@@ -28,8 +28,16 @@ class RuntimeStatus:
 
 
 def requirements_hash(path=REQUIREMENTS):
+    """Hash of the requirements file and the files it includes (-r, -c), so any pin change counts."""
+    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+        data = fh.read()
+    digest.update(data)
+    for line in data.decode("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("-r", "-c"):
+            digest.update(requirements_hash(os.path.join(os.path.dirname(path), parts[1])).encode())
+    return digest.hexdigest()
 
 
 def python_version():

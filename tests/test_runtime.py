@@ -28,9 +28,18 @@ def test_configured_interpreter_wins(tmp_path):
 
 def test_pins_are_exact():
     pins = [l.split("#")[0].strip() for l in open(runtime.REQUIREMENTS)]
-    pins = [p for p in pins if p]
+    pins = [p for p in pins if p and not p.startswith("-")]
     assert pins and all("==" in p for p in pins)
     names = {p.split("==")[0]: p.split("==")[1] for p in pins}
     assert names["torch"] == "2.13.0" and names["mediapipe"] == "0.10.21"
     assert names["anny"] == "0.6.2" and names["opencv-python"] == "4.11.0.86"
     assert names["numpy"].startswith("1.")
+
+
+def test_a_changed_constraint_makes_the_runtime_outdated(tmp_path):
+    (tmp_path / "constraints.txt").write_text("six==1.16.0\n")
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("-c constraints.txt\n")
+    before = runtime.requirements_hash(str(reqs))
+    (tmp_path / "constraints.txt").write_text("six==1.17.0\n")
+    assert runtime.requirements_hash(str(reqs)) != before

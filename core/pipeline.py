@@ -4,6 +4,7 @@
 Cancelled (the worker's cancel flag) so a job stops at the next stage boundary.
 """
 import dataclasses
+import functools
 import logging
 import os
 import time
@@ -171,8 +172,8 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
     verts_cam = main.posed["vertices"] @ fr.rotation.T + main.translation
-    tex, coverage, _ = texture.project_photo(main.rgb, verts_cam, hm.faces, hm.uv, hm.face_uv_index,
-                                             fr.focal_px, fr.principal_point, texture_size)
+    tex = texture.bake(main.rgb, verts_cam, texel_map(texture_size), hm.faces, an.neutral["vertices"],
+                       _eye_axes(hm, an.neutral), main.detection.landmarks, fr.focal_px, fr.principal_point)
     an.timings["texture"] = _ms(t)
 
     progress(0.85, "save", "Writing the avatar data")
@@ -205,10 +206,49 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     }
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
-    report["texture"] = {"size": texture_size, "photo_coverage": round(coverage, 4)}
-    result.save(out_dir, arrays, tex, report)
+    report["texture"] = {
+        "size": texture_size, "photo_coverage": round(tex.photo_coverage, 4),
+        "mirror_coverage": round(tex.mirror_coverage, 4),
+        "face_texels_per_cm": round(face_texel_density(texture_size), 1),
+        "iris_rgb": [round(v, 3) for v in tex.iris_rgb],
+        "lighting_sh": tex.lighting_sh.round(4).tolist(),
+    }
+    result.save(out_dir, arrays, tex.albedo, report, lit_texture_rgb=tex.lit)
     progress(1.0, "done", "Avatar data ready")
     return report
+
+
+@functools.lru_cache(maxsize=3)
+def texel_map(size):
+    """The model's TexelMap at ``size`` (built once per process: about a second at 2K)."""
+    hm = head_model.load()
+    return texture.texel_map(size, hm.faces, hm.uv, hm.face_uv_index, hm.template, hm.vertex_part)
+
+
+def _eye_axes(hm, neutral):
+    """Per eye part: centre (the eye bone's head), unit axis to the front pole, radius."""
+    axes = {}
+    for part_name in ("eye.L", "eye.R"):
+        part = head_model.PART_NAMES.index(part_name)
+        centre = neutral["bone_heads"][hm.bone_labels.index(part_name)]
+        verts = neutral["vertices"][hm.vertex_part == part]
+        pole = verts[verts[:, 1].argmin()]
+        axis = (pole - centre) / np.linalg.norm(pole - centre)
+        axes[part] = (centre, axis, float(np.linalg.norm(pole - centre)))
+    return axes
+
+
+def face_texel_density(size, uv=None):
+    """Texels per cm on the face (skin near mediapipe's points) at texture ``size``."""
+    hm = head_model.load()
+    uv = hm.uv if uv is None else uv
+    region = measure.face_region(hm.template, hm.vertex_part)
+    faces = np.nonzero(region[hm.faces].all(1))[0]
+    q, quv = hm.faces[faces], uv[hm.face_uv_index[faces]]
+    area = lambda p: 0.5 * (np.linalg.norm(np.cross(p[:, 2] - p[:, 0], p[:, 1] - p[:, 0]), axis=-1)
+                            + np.linalg.norm(np.cross(p[:, 3] - p[:, 0], p[:, 2] - p[:, 0]), axis=-1))
+    quv3 = np.concatenate([quv, np.zeros(quv.shape[:2] + (1,))], -1)
+    return float(np.sqrt(area(quv3).sum() / (area(hm.template[q]).sum() * 1e4)) * size)
 
 
 def _face_materials(hm):

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import InvalidResult
 
 SCHEMA_VERSION = 1
-NPZ, TEXTURE, REPORT = "avatar.npz", "texture.png", "report.json"
+NPZ, TEXTURE, TEXTURE_LIT, REPORT = "avatar.npz", "texture.png", "texture_lit.png", "report.json"
 
 # name -> (dtype kind, shape with symbols); V vertices, F faces, B bones, S shape keys, K skin influences
 SCHEMA = {
@@ -47,7 +47,8 @@ SCHEMA = {
 @dataclasses.dataclass
 class AvatarResult:
     arrays: dict
-    texture_path: str
+    texture_path: str          # albedo (lighting removed): the base colour
+    lit_texture_path: str      # the photo's own lighting, kept as an option
     report: dict
 
     def __getattr__(self, name):
@@ -57,12 +58,13 @@ class AvatarResult:
             raise AttributeError(name) from None
 
 
-def save(folder, arrays, texture_rgb, report):
+def save(folder, arrays, texture_rgb, report, lit_texture_rgb):
     from .image_io import write_png
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
     np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
     write_png(os.path.join(folder, TEXTURE), texture_rgb)
+    write_png(os.path.join(folder, TEXTURE_LIT), lit_texture_rgb)
     write_report(folder, report)
 
 
@@ -85,10 +87,11 @@ def load(folder):
         raise InvalidResult(f"The avatar data has schema version {version}; this Likeness reads "
                             f"version {SCHEMA_VERSION}. Rebuild the avatar.")
     _validate(arrays)
-    texture = os.path.join(folder, TEXTURE)
-    if not os.path.isfile(texture):
-        raise InvalidResult(f"The avatar's texture is missing: {texture}")
-    return AvatarResult(arrays=arrays, texture_path=texture, report=load_report(folder))
+    texture, lit = os.path.join(folder, TEXTURE), os.path.join(folder, TEXTURE_LIT)
+    for path in (texture, lit):
+        if not os.path.isfile(path):
+            raise InvalidResult(f"The avatar's texture is missing: {path}")
+    return AvatarResult(arrays=arrays, texture_path=texture, lit_texture_path=lit, report=load_report(folder))
 
 
 def load_report(folder):

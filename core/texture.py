@@ -1,18 +1,37 @@
-"""A first texture: the photo projected into the head's UV layout.
+"""The face texture: the photo projected into the head's UV layout, completed and de-lit.
 
-Each texel inside a UV triangle gets its 3D point on the fitted (expressive)
-head, which is projected into the photo with the fitted camera. A texel takes
-the photo's colour where its point is visible (depth test against a z-buffer
-of the head in the photo) and faces the camera; its weight fades towards
-grazing angles. Everything the photo cannot see is filled by push-pull
-(a weighted image pyramid), so the texture has no holes. Completion by
-symmetry and de-lighting come later (issue 4).
+Per texel (its 3D point on the fitted, expressive head, projected with the
+fitted camera):
+
+* **visibility**: a depth test against a z-buffer of the head in the photo,
+  and a weight that fades to zero at grazing view angles;
+* **lighting**: second-order spherical harmonics fitted to the visible skin
+  against the head's normals (colour = albedo x irradiance); dividing by the
+  grey irradiance gives an albedo without the photo's shading (the photo-lit
+  texture is kept too);
+* **completion**: where the photo cannot see a texel, its mirror image across
+  the face's symmetry plane is used when that one is visible; the rest is
+  filled by push-pull (a weighted image pyramid), which blends smoothly into
+  the photo, so there are no holes and no hard seams;
+* **eyes**: painted from the eyeball's geometry (sclera, iris in the colour
+  measured from the photo's iris pixels, pupil).
+
+Everything that depends only on the model and the texture size (which texel
+lies in which triangle, its mirror texel) is computed once per process.
 """
+import dataclasses
+import functools
+
 import numpy as np
 
 ZBUFFER_MAX_SIDE = 2048    # the visibility test needs no more; colours are still sampled at full size
-GRAZING_COS = 0.25        # below this cosine between normal and view ray, the photo is not used
+GRAZING_COS = 0.25         # below this cosine between normal and view ray, the photo is not used
 DEPTH_TOLERANCE_M = 0.006
+SHADING_FLOOR = 0.2        # deep shadows are brightened at most 5 x
+IRIS_RADIUS_M = 0.0059
+PUPIL_RADIUS_M = 0.0022
+SCLERA_RGB = (0.82, 0.79, 0.76)
+PUPIL_RGB = (0.02, 0.02, 0.02)
 
 
 def triangulate(quads):
@@ -38,22 +57,30 @@ def _vertex_normals(verts, tris):
     return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
 
 
-def uv_rasterize(uv_tris, size):
-    """Per texel: triangle id (-1 outside) and barycentric weights, for a size x size map."""
-    px = np.stack([uv_tris[..., 0] * size - 0.5, (1.0 - uv_tris[..., 1]) * size - 0.5], -1)
-    ids = _rasterize_ids(px, range(len(px)), (size, size))
-    ys, xs = np.nonzero(ids >= 0)
-    t = ids[ys, xs]
-    a, b, c = px[t, 0], px[t, 1], px[t, 2]
-    p = np.stack([xs, ys], -1).astype(np.float64)
+def _barycentric(p, a, b, c):
+    """Barycentric coordinates of points p in triangles (a, b, c), all (N, D)."""
     v0, v1, v2 = b - a, c - a, p - a
-    den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
-    den = np.where(np.abs(den) < 1e-12, 1e-12, den)
-    w1 = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / den
-    w2 = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / den
-    bary = np.clip(np.stack([1 - w1 - w2, w1, w2], -1), 0.0, 1.0)
-    bary /= bary.sum(1, keepdims=True)
-    return ids, (ys, xs, t, bary)
+    d00, d01, d11 = (v0 * v0).sum(1), (v0 * v1).sum(1), (v1 * v1).sum(1)
+    d20, d21 = (v2 * v0).sum(1), (v2 * v1).sum(1)
+    den = d00 * d11 - d01 * d01
+    den = np.where(np.abs(den) < 1e-20, 1e-20, den)
+    w1 = (d11 * d20 - d01 * d21) / den
+    w2 = (d00 * d21 - d01 * d20) / den
+    return np.stack([1 - w1 - w2, w1, w2], -1)
+
+
+def bilinear(img, x, y):
+    """Sample img (H, W, C) at float pixel positions, clamped at the border."""
+    h, w = img.shape[:2]
+    x = np.clip(x, 0, w - 1)
+    y = np.clip(y, 0, h - 1)
+    x0 = np.minimum(np.floor(x).astype(int), w - 2)
+    y0 = np.minimum(np.floor(y).astype(int), h - 2)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    at = lambda yy, xx: img[yy, xx].astype(np.float32)      # gather first: photos can be huge
+    top = at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx
+    bottom = at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx
+    return top * (1 - fy) + bottom * fy
 
 
 def push_pull_fill(color, weight):
@@ -75,29 +102,157 @@ def push_pull_fill(color, weight):
     return filled
 
 
-def bilinear(img, x, y):
-    """Sample img (H, W, C) at float pixel positions, clamped at the border."""
-    h, w = img.shape[:2]
-    x = np.clip(x, 0, w - 1)
-    y = np.clip(y, 0, h - 1)
-    x0 = np.minimum(np.floor(x).astype(int), w - 2)
-    y0 = np.minimum(np.floor(y).astype(int), h - 2)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    at = lambda yy, xx: img[yy, xx].astype(np.float32)      # gather first: photos can be huge
-    top = at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx
-    bottom = at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx
-    return top * (1 - fy) + bottom * fy
+def sh_basis(n):
+    """Real spherical harmonics up to order 2 at unit normals (N, 3) -> (N, 9)."""
+    x, y, z = n[:, 0], n[:, 1], n[:, 2]
+    return np.stack([np.full_like(x, 0.282095), 0.488603 * y, 0.488603 * z, 0.488603 * x,
+                     1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1),
+                     1.092548 * x * z, 0.546274 * (x * x - y * y)], 1)
 
 
-def project_photo(photo, verts_cam, quads, uv, face_uv_index, focal_px, principal_point, size):
-    """Texture (size, size, 3) uint8, and the share of the head's texels the photo covers.
+def srgb_to_linear(c):
+    c = np.clip(c, 0.0, 1.0)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
-    ``verts_cam``: (V, 3) head vertices in the camera frame (OpenCV axes, metres).
-    """
-    import cv2
-    h, w = photo.shape[:2]
+
+def linear_to_srgb(c):
+    c = np.clip(c, 0.0, 1.0)
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
+
+
+@dataclasses.dataclass
+class TexelMap:
+    """Which texels lie in which triangle, and where their mirror images are (per texture size)."""
+    size: int
+    ys: np.ndarray
+    xs: np.ndarray
+    tri: np.ndarray            # triangle index per texel (into triangulate(quads))
+    bary: np.ndarray           # (N, 3)
+    part: np.ndarray           # vertex part of each texel's triangle (0 skin, 1-2 eyes, 3 tongue)
+    mirror_uv: np.ndarray      # (N, 2) texel position of the mirror image, NaN where there is none
+    inside: np.ndarray         # (size, size) bool: texels inside the UV islands
+
+
+def texel_map(size, quads, uv, face_uv_index, template, vertex_part):
+    """Build the TexelMap for a model (slow: call through a per-process cache)."""
+    from scipy.spatial import cKDTree
     tris = triangulate(quads)
     uv_tris = uv[triangulate(face_uv_index)]
+    px = np.stack([uv_tris[..., 0] * size - 0.5, (1.0 - uv_tris[..., 1]) * size - 0.5], -1)
+    ids = _rasterize_ids(px, range(len(px)), (size, size))
+    ys, xs = np.nonzero(ids >= 0)
+    t = ids[ys, xs]
+    p = np.stack([xs, ys], -1).astype(np.float64)
+    bary = np.clip(_barycentric(p, px[t, 0], px[t, 1], px[t, 2]), 0.0, 1.0)
+    bary /= bary.sum(1, keepdims=True)
+    part = vertex_part[tris[t, 0]]
+
+    # mirror images: the template is left-right symmetric (x -> -x)
+    mirrored = template * np.array([-1.0, 1.0, 1.0])
+    dist, mirror_v = cKDTree(template).query(mirrored)
+    n_quads = len(quads)
+    key = {frozenset(q): i for i, q in enumerate(quads.tolist())}
+    mirror_quad = np.array([key.get(frozenset(mirror_v[q].tolist()), -1) if dist[q].max() < 1e-4 else -1
+                            for q in quads])
+    quad = t % n_quads
+    mq = mirror_quad[quad]
+    mirror_uv = np.full((len(t), 2), np.nan)
+    ok = mq >= 0
+    point = np.einsum("nk,nkc->nc", bary[ok], template[tris[t[ok]]]) * np.array([-1.0, 1.0, 1.0])
+    best = np.full(ok.sum(), np.inf)
+    for half in (0, 1):                              # the mirror point lies in one of the quad's triangles
+        tri = mq[ok] + half * n_quads
+        a, b, c = (template[tris[tri, k]] for k in range(3))
+        w = _barycentric(point, a, b, c)
+        err = -np.minimum(w.min(1), 0)
+        better = err < best
+        best[better] = err[better]
+        w = np.clip(w, 0, 1)
+        w /= w.sum(1, keepdims=True)
+        uv_pt = np.einsum("nk,nkc->nc", w, px[tri])
+        sel = np.nonzero(ok)[0][better]
+        mirror_uv[sel] = uv_pt[better]
+    inside = np.zeros((size, size), bool)
+    inside[ys, xs] = True
+    return TexelMap(size, ys, xs, t, bary, part, mirror_uv, inside)
+
+
+@dataclasses.dataclass
+class TextureSet:
+    albedo: np.ndarray         # (size, size, 3) uint8 sRGB, lighting removed
+    lit: np.ndarray            # (size, size, 3) uint8 sRGB, the photo's own lighting
+    photo_coverage: float      # share of texels seen in the photo
+    mirror_coverage: float     # share of texels filled from their mirror image
+    lighting_sh: np.ndarray    # (9, 3) irradiance SH coefficients (linear RGB)
+    iris_rgb: tuple            # measured iris colour, sRGB 0..1
+
+
+def _fit_lighting(colors_lin, normals, weights):
+    """SH irradiance (9, 3) with colours = albedo x irradiance, from visible skin texels.
+
+    Two rounds: the second down-weights texels far from the fit (brows, lips,
+    stubble, specular highlights), so the lighting follows the bare skin."""
+    Y = sh_basis(normals)
+    w = weights.copy()
+    for _ in range(2):
+        sw = np.sqrt(w)[:, None]
+        coeffs, *_ = np.linalg.lstsq(Y * sw, colors_lin * sw, rcond=None)
+        resid = np.abs(colors_lin - Y @ coeffs).mean(1)
+        scale = np.median(resid[w > 0]) + 1e-6
+        w = weights / (1.0 + (resid / (2.0 * scale)) ** 2)
+    return coeffs
+
+
+def measure_iris(photo, landmarks):
+    """Median sRGB colour (0..1) of the iris pixels: inside mediapipe's iris circles,
+    outside the pupil, without the brightest (specular) pixels."""
+    samples = []
+    for centre_id, rim in ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477))):
+        c = landmarks[centre_id]
+        r = np.linalg.norm(landmarks[list(rim)] - c, axis=1).mean()
+        if r < 1.5:
+            continue
+        x0, y0 = np.floor(c - r).astype(int)
+        x1, y1 = np.ceil(c + r).astype(int) + 1
+        h, w = photo.shape[:2]
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        d = np.hypot(xx - c[0], yy - c[1]) / r
+        ring = (d > 0.45) & (d < 0.9)
+        px = photo[y0:y1, x0:x1][ring].astype(np.float64) / 255.0
+        if len(px):
+            lum = px.mean(1)
+            samples.append(px[lum <= np.percentile(lum, 85)])
+    if not samples:
+        return (0.35, 0.25, 0.18)
+    return tuple(float(v) for v in np.median(np.concatenate(samples), axis=0))
+
+
+def _paint_eyes(texture, tm, tris, template, eye_axes, iris_rgb):
+    """Sclera, iris and pupil on the eyeball texels, from each texel's distance to the eye's
+    axis. ``eye_axes``: {vertex part: (centre, unit axis towards the pupil, eyeball radius)}."""
+    for part, (centre, axis, radius) in eye_axes.items():
+        sel = np.nonzero(tm.part == part)[0]
+        if not len(sel):
+            continue
+        p = np.einsum("nk,nkc->nc", tm.bary[sel], template[tris[tm.tri[sel]]])
+        v = p - centre
+        along = v @ axis
+        off = np.linalg.norm(v - along[:, None] * axis, axis=1)
+        off = np.where(along > 0, off, radius * 2)             # the back of the eyeball is sclera
+        color = np.where((off < PUPIL_RADIUS_M)[:, None], PUPIL_RGB,
+                         np.where((off < IRIS_RADIUS_M)[:, None], iris_rgb, SCLERA_RGB))
+        # a darker limbal ring at the iris edge
+        limbal = (off > IRIS_RADIUS_M * 0.85) & (off < IRIS_RADIUS_M)
+        color = np.where(limbal[:, None], np.asarray(iris_rgb) * 0.55, color)
+        texture[tm.ys[sel], tm.xs[sel]] = color
+
+
+def bake(photo, verts_cam, tm, quads, template, eye_axes, landmarks, focal_px, principal_point):
+    """The TextureSet for one photo. ``verts_cam``: the fitted head's vertices in the camera
+    frame (OpenCV axes, metres); ``template``: the neutral head (for the eyes' geometry)."""
+    h, w = photo.shape[:2]
+    tris = triangulate(quads)
     z = verts_cam[:, 2]
     img_pts = np.stack([focal_px * verts_cam[:, 0] / z + principal_point[0],
                         focal_px * verts_cam[:, 1] / z + principal_point[1]], -1)
@@ -109,28 +264,57 @@ def project_photo(photo, verts_cam, quads, uv, face_uv_index, focal_px, principa
     ids = _rasterize_ids(img_pts[tris] * zs, np.argsort(-tri_depth), (zh, zw))
     depth = np.where(ids >= 0, tri_depth[np.maximum(ids, 0)], np.inf)
 
-    texel_ids, (ys, xs, t, bary) = uv_rasterize(uv_tris, size)
-    tv = tris[t]
-    p3 = np.einsum("nk,nkc->nc", bary, verts_cam[tv])
+    tv = tris[tm.tri]
+    p3 = np.einsum("nk,nkc->nc", tm.bary, verts_cam[tv])
     normals = _vertex_normals(verts_cam, tris)
-    n3 = np.einsum("nk,nkc->nc", bary, normals[tv])
+    n3 = np.einsum("nk,nkc->nc", tm.bary, normals[tv])
+    n3 /= np.maximum(np.linalg.norm(n3, axis=1, keepdims=True), 1e-12)
     view = -p3 / np.linalg.norm(p3, axis=1, keepdims=True)
-    cos = (n3 * view).sum(1) / np.maximum(np.linalg.norm(n3, axis=1), 1e-12)
+    cos = (n3 * view).sum(1)
     px = focal_px * p3[:, 0] / p3[:, 2] + principal_point[0]
     py = focal_px * p3[:, 1] / p3[:, 2] + principal_point[1]
     inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
     xi = np.clip(np.round(px * zs).astype(int), 0, zw - 1)
     yi = np.clip(np.round(py * zs).astype(int), 0, zh - 1)
     visible = inside & (p3[:, 2] <= depth[yi, xi] + DEPTH_TOLERANCE_M)
-    weight = np.where(visible, np.clip((cos - GRAZING_COS) / (1 - GRAZING_COS), 0, 1), 0.0)
-    weight = np.sqrt(weight)
+    weight = np.sqrt(np.where(visible, np.clip((cos - GRAZING_COS) / (1 - GRAZING_COS), 0, 1), 0.0))
 
-    samples = bilinear(photo, px, py)
-    color = np.zeros((size, size, 3), np.float32)
-    wmap = np.zeros((size, size), np.float32)
-    color[ys, xs] = samples.astype(np.float32) / 255.0
-    wmap[ys, xs] = weight
-    filled = push_pull_fill(color, wmap)
-    texture = np.clip(filled * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    coverage = float((weight > 0).mean())
-    return texture, coverage, texel_ids >= 0
+    srgb = bilinear(photo, px, py) / 255.0
+    lin = srgb_to_linear(srgb)
+
+    # lighting from the visible skin; grey irradiance normalised to 1 on average over it
+    skin = (tm.part == 0) & (weight > 0.3)
+    sh = _fit_lighting(lin[skin], n3[skin], weight[skin])
+    irr = sh_basis(n3) @ sh
+    grey = irr @ np.array([0.2126, 0.7152, 0.0722])
+    grey /= np.average(grey[skin], weights=weight[skin])
+    albedo_lin = lin / np.maximum(grey, SHADING_FLOOR)[:, None]
+
+    size = tm.size
+    out = {}
+    for name, values in (("lit", srgb), ("albedo", linear_to_srgb(albedo_lin))):
+        color = np.zeros((size, size, 3), np.float32)
+        wmap = np.zeros((size, size), np.float32)
+        color[tm.ys, tm.xs] = values
+        wmap[tm.ys, tm.xs] = weight
+        # mirror completion: texels the photo cannot see take their mirror image's colour
+        has_mirror = ~np.isnan(tm.mirror_uv[:, 0])
+        mx = np.where(has_mirror, tm.mirror_uv[:, 0], 0.0)
+        my = np.where(has_mirror, tm.mirror_uv[:, 1], 0.0)
+        mw = bilinear(wmap[..., None], mx, my)[:, 0] * has_mirror
+        mc = bilinear(color, mx, my)
+        take = (1.0 - weight) * mw
+        blended = (weight[:, None] * values + take[:, None] * mc) / np.maximum(weight + take, 1e-8)[:, None]
+        color[tm.ys, tm.xs] = blended
+        wmap[tm.ys, tm.xs] = np.clip(weight + take, 0, 1)
+        out[name] = push_pull_fill(color, wmap)
+        out[name + "_mirror"] = float(((weight == 0) & (mw > 0)).mean())
+
+    iris = measure_iris(photo, landmarks)
+    albedo_iris = tuple(float(v) for v in linear_to_srgb(srgb_to_linear(np.array(iris)) /
+                                                         max(float(np.median(grey[skin])), SHADING_FLOOR)))
+    _paint_eyes(out["albedo"], tm, tris, template, eye_axes, albedo_iris)
+    _paint_eyes(out["lit"], tm, tris, template, eye_axes, iris)
+    to8 = lambda a: np.clip(a * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return TextureSet(albedo=to8(out["albedo"]), lit=to8(out["lit"]), photo_coverage=float((weight > 0).mean()),
+                      mirror_coverage=out["albedo_mirror"], lighting_sh=sh, iris_rgb=albedo_iris)

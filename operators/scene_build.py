@@ -171,24 +171,61 @@ def _load_image(path, t):
     return img
 
 
-def _add_materials(ob, res, name, t):
-    img = _load_image(res.texture_path, t)
+def _texture_image(path, name, t):
+    img = _load_image(path, t)
     if img is None:
-        raise InvalidResult(f"The avatar's texture cannot be read: {res.texture_path}")
-    img.name = f"{name}_texture"
+        raise InvalidResult(f"The avatar's texture cannot be read: {path}")
+    img.name = name
+    return img
+
+
+# Principled BSDF settings per material: roughness, subsurface weight, and a flat colour for
+# materials without a texture.
+MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.05, 0.0, None), "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0))}
+
+
+def _add_materials(ob, res, name, t):
+    """Skin and eyes read the albedo atlas; the skin can blend to the photo-lit texture
+    (the 'Photo Lighting' factor). Tongue: a flat colour. Texture nodes sit in a frame."""
+    albedo = _texture_image(res.texture_path, f"{name}_albedo", t)
+    lit = _texture_image(res.lit_texture_path, f"{name}_photo_lit", t)
     for mname in res.material_names:
         mat = t.add(bpy.data.materials.new(f"{name}_{mname}"))
         bsdf = _principled(mat)
-        if mname in ("skin", "eyes"):
-            tex = mat.node_tree.nodes.new("ShaderNodeTexImage")
-            tex.name = tex.label = "Photo texture"
-            tex.image = img
-            tex.location = (-400, 200)
-            mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+        roughness, subsurface, flat = MATERIAL_LOOK.get(str(mname), (0.5, 0.0, (0.8, 0.8, 0.8, 1.0)))
+        bsdf.inputs["Roughness"].default_value = roughness
+        bsdf.inputs["Subsurface Weight"].default_value = subsurface
+        if subsurface:
+            bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
+            bsdf.inputs["Subsurface Scale"].default_value = 0.004      # metres: skin scatters a few mm
+        if flat is not None:
+            bsdf.inputs["Base Color"].default_value = flat
         else:
-            bsdf.inputs["Base Color"].default_value = (0.55, 0.22, 0.22, 1.0)
-        bsdf.inputs["Roughness"].default_value = 0.1 if mname == "eyes" else 0.5
+            _texture_nodes(mat, bsdf, albedo, lit if mname == "skin" else None)
         ob.data.materials.append(mat)
+
+
+def _texture_nodes(mat, bsdf, albedo, lit):
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    frame = nodes.new("NodeFrame")
+    frame.name = frame.label = "Likeness Textures"
+    tex = nodes.new("ShaderNodeTexImage")
+    tex.name, tex.label, tex.image = "Albedo", "Albedo (lighting removed)", albedo
+    tex.location, tex.parent = (-700, 300), frame
+    color = tex.outputs["Color"]
+    if lit is not None:
+        tex_lit = nodes.new("ShaderNodeTexImage")
+        tex_lit.name, tex_lit.label, tex_lit.image = "Photo Lit", "Photo-lit texture", lit
+        tex_lit.location, tex_lit.parent = (-700, 0), frame
+        mix = nodes.new("ShaderNodeMix")
+        mix.data_type = "RGBA"
+        mix.name = mix.label = "Photo Lighting"
+        mix.inputs["Factor"].default_value = 0.0
+        mix.location = (-350, 200)
+        links.new(tex.outputs["Color"], mix.inputs["A"])
+        links.new(tex_lit.outputs["Color"], mix.inputs["B"])
+        color = mix.outputs["Result"]
+    links.new(color, bsdf.inputs["Base Color"])
 
 
 def _add_photo_expression_action(ob, res, name, t):

@@ -184,14 +184,16 @@ def test_photo_expression_switches_on_and_off(avatar):
 
 
 def test_texture_matches_photo_from_fitted_camera(avatar, tmp_path):
-    """Render the avatar under even white light through the fitted camera: inside the
-    face, the render's brightness pattern follows the photo's."""
+    """With the photo-lit texture switched on, a render under even white light through the
+    fitted camera follows the photo's brightness pattern inside the face."""
     import bpy
     import cv2
     from conftest import read_pts
-    rig = avatar["rig"]
-    img = next(i for i in bpy.data.images if i.name.endswith("_texture"))
+    rig, head = avatar["rig"], avatar["head"]
+    img = next(i for i in bpy.data.images if i.name.endswith("_albedo"))
     assert img.size[0] >= 1024 and img.size[0] == img.size[1]
+    mix = head.data.materials[0].node_tree.nodes["Photo Lighting"]
+    mix.inputs["Factor"].default_value = 1.0
     cam = next(c for c in rig.children if c.type == "CAMERA")
     scene = bpy.context.scene
     w, h = cam["likeness_resolution"]
@@ -213,6 +215,7 @@ def test_texture_matches_photo_from_fitted_camera(avatar, tmp_path):
     mask = np.zeros(render.shape, np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(pts.astype(np.int32)), 1)
     mask = cv2.erode(mask, np.ones((5, 5), np.uint8)).astype(bool)
+    mix.inputs["Factor"].default_value = 0.0
     corr = np.corrcoef(render[mask], photo[mask])[0, 1]
     assert corr > 0.7, f"face-region correlation {corr:.2f}"
 

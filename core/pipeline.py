@@ -172,8 +172,9 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
     verts_cam = main.posed["vertices"] @ fr.rotation.T + main.translation
-    tex = texture.bake(main.rgb, verts_cam, texel_map(texture_size), hm.faces, an.neutral["vertices"],
-                       _eye_axes(hm, an.neutral), main.detection.landmarks, fr.focal_px, fr.principal_point)
+    tex = texture.bake(main.rgb, verts_cam, texture_size, texel_map(texture.GEOMETRY_SIZE), hm.faces,
+                       an.neutral["vertices"], _eye_axes(hm, an.neutral), main.detection.landmarks,
+                       fr.focal_px, fr.principal_point)
     an.timings["texture"] = _ms(t)
 
     progress(0.85, "save", "Writing the avatar data")

@@ -24,13 +24,16 @@ import functools
 
 import numpy as np
 
+GEOMETRY_SIZE = 512        # texel grid for the geometry (visibility, lighting, mirror); colours use the full size
 ZBUFFER_MAX_SIDE = 2048    # the visibility test needs no more; colours are still sampled at full size
 GRAZING_COS = 0.25         # below this cosine between normal and view ray, the photo is not used
 DEPTH_TOLERANCE_M = 0.006
-SHADING_FLOOR = 0.2        # deep shadows are brightened at most 5 x
+SHADING_FLOOR = 0.45       # deep shadows are brightened at most about 2 x ...
+DELIGHT_STRENGTH = 0.8     # ... and the shading is divided out partly: errors in the estimate
+                           # (hair, glasses, a model normal off) then cannot burn in
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0022
-SCLERA_RGB = (0.82, 0.79, 0.76)
+SCLERA_RGB = (0.82, 0.79, 0.76)  # at the exposure of mid skin (0.45); scaled to the photo's skin
 PUPIL_RGB = (0.02, 0.02, 0.02)
 
 
@@ -228,29 +231,61 @@ def measure_iris(photo, landmarks):
     return tuple(float(v) for v in np.median(np.concatenate(samples), axis=0))
 
 
-def _paint_eyes(texture, tm, tris, template, eye_axes, iris_rgb):
-    """Sclera, iris and pupil on the eyeball texels, from each texel's distance to the eye's
-    axis. ``eye_axes``: {vertex part: (centre, unit axis towards the pupil, eyeball radius)}."""
+def _paint_eyes(texture, eye_mask, positions, eye_axes, iris_rgb, sclera_rgb):
+    """Sclera, iris and pupil from each eyeball texel's distance to its eye's axis.
+
+    ``eye_mask``: (H, W) vertex part per texel (0 where not an eye); ``positions``: (H, W, 3)
+    the texel's point on the neutral head; ``eye_axes``: {part: (centre, unit axis towards
+    the pupil, eyeball radius)}."""
     for part, (centre, axis, radius) in eye_axes.items():
-        sel = np.nonzero(tm.part == part)[0]
-        if not len(sel):
+        ys, xs = np.nonzero(eye_mask == part)
+        if not len(ys):
             continue
-        p = np.einsum("nk,nkc->nc", tm.bary[sel], template[tris[tm.tri[sel]]])
-        v = p - centre
+        v = positions[ys, xs] - centre
         along = v @ axis
         off = np.linalg.norm(v - along[:, None] * axis, axis=1)
         off = np.where(along > 0, off, radius * 2)             # the back of the eyeball is sclera
+        iris = np.asarray(iris_rgb)
         color = np.where((off < PUPIL_RADIUS_M)[:, None], PUPIL_RGB,
-                         np.where((off < IRIS_RADIUS_M)[:, None], iris_rgb, SCLERA_RGB))
-        # a darker limbal ring at the iris edge
-        limbal = (off > IRIS_RADIUS_M * 0.85) & (off < IRIS_RADIUS_M)
-        color = np.where(limbal[:, None], np.asarray(iris_rgb) * 0.55, color)
-        texture[tm.ys[sel], tm.xs[sel]] = color
+                         np.where((off < IRIS_RADIUS_M)[:, None], iris, sclera_rgb))
+        limbal = (off > IRIS_RADIUS_M * 0.85) & (off < IRIS_RADIUS_M)   # darker ring at the iris edge
+        texture[ys, xs] = np.where(limbal[:, None], iris * 0.55, color)
 
 
-def bake(photo, verts_cam, tm, quads, template, eye_axes, landmarks, focal_px, principal_point):
-    """The TextureSet for one photo. ``verts_cam``: the fitted head's vertices in the camera
-    frame (OpenCV axes, metres); ``template``: the neutral head (for the eyes' geometry)."""
+def _extend(maps, inside):
+    """Values of (H, W, C) maps carried past the islands' edges (so upsampling does not
+    pull edge texels towards zero); inside the islands they are unchanged."""
+    filled = push_pull_fill(maps, inside.astype(np.float32))
+    return np.where(inside[..., None], maps, filled)
+
+
+def _mirror_blend(values, weight, mx, my):
+    """Texels the photo cannot see take their mirror image's value where that one is seen.
+    Returns the blended values, their confidence and the share of texels the mirror filled.
+    (OpenCV's element-wise operations: these run on every texel at full size.)"""
+    import cv2
+    mirrored = cv2.remap(cv2.merge([values, weight]), mx, my, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    blended, mw = np.ascontiguousarray(mirrored[..., :3]), np.ascontiguousarray(mirrored[..., 3])
+    take = cv2.multiply(cv2.subtract(1.0, weight), mw)
+    total = cv2.add(weight, take)
+    share = cv2.divide(take, cv2.max(total, 1e-8))
+    blended -= values                                   # in place: values + share * (mirrored - values)
+    blended *= share[..., None]
+    blended += values
+    filled = float(cv2.countNonZero(((weight == 0) & (mw > 0)).view(np.uint8)) / weight.size)
+    return blended, cv2.min(total, 1.0), filled
+
+
+def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal_px, principal_point):
+    """The TextureSet at ``size`` for one photo.
+
+    Geometry (visibility, lighting, where each texel looks in the photo, its mirror
+    image) is computed on the coarse TexelMap ``tm`` and upsampled; colours are
+    then sampled from the photo at full texture resolution. ``verts_cam``: the fitted
+    head's vertices in the camera frame (OpenCV axes, metres); ``template``: the
+    neutral head, for the eyes' geometry."""
+    import cv2
     h, w = photo.shape[:2]
     tris = triangulate(quads)
     z = verts_cam[:, 2]
@@ -264,13 +299,12 @@ def bake(photo, verts_cam, tm, quads, template, eye_axes, landmarks, focal_px, p
     ids = _rasterize_ids(img_pts[tris] * zs, np.argsort(-tri_depth), (zh, zw))
     depth = np.where(ids >= 0, tri_depth[np.maximum(ids, 0)], np.inf)
 
+    # --- per coarse texel
     tv = tris[tm.tri]
     p3 = np.einsum("nk,nkc->nc", tm.bary, verts_cam[tv])
-    normals = _vertex_normals(verts_cam, tris)
-    n3 = np.einsum("nk,nkc->nc", tm.bary, normals[tv])
+    n3 = np.einsum("nk,nkc->nc", tm.bary, _vertex_normals(verts_cam, tris)[tv])
     n3 /= np.maximum(np.linalg.norm(n3, axis=1, keepdims=True), 1e-12)
-    view = -p3 / np.linalg.norm(p3, axis=1, keepdims=True)
-    cos = (n3 * view).sum(1)
+    cos = -(n3 * p3).sum(1) / np.linalg.norm(p3, axis=1)
     px = focal_px * p3[:, 0] / p3[:, 2] + principal_point[0]
     py = focal_px * p3[:, 1] / p3[:, 2] + principal_point[1]
     inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
@@ -278,43 +312,86 @@ def bake(photo, verts_cam, tm, quads, template, eye_axes, landmarks, focal_px, p
     yi = np.clip(np.round(py * zs).astype(int), 0, zh - 1)
     visible = inside & (p3[:, 2] <= depth[yi, xi] + DEPTH_TOLERANCE_M)
     weight = np.sqrt(np.where(visible, np.clip((cos - GRAZING_COS) / (1 - GRAZING_COS), 0, 1), 0.0))
-
-    srgb = bilinear(photo, px, py) / 255.0
-    lin = srgb_to_linear(srgb)
+    srgb_coarse = bilinear(photo, px, py) / 255.0
+    lin_coarse = srgb_to_linear(srgb_coarse)
 
     # lighting from the visible skin; grey irradiance normalised to 1 on average over it
     skin = (tm.part == 0) & (weight > 0.3)
-    sh = _fit_lighting(lin[skin], n3[skin], weight[skin])
-    irr = sh_basis(n3) @ sh
-    grey = irr @ np.array([0.2126, 0.7152, 0.0722])
+    sh = _fit_lighting(lin_coarse[skin], n3[skin], weight[skin])
+    grey = (sh_basis(n3) @ sh) @ np.array([0.2126, 0.7152, 0.0722])
     grey /= np.average(grey[skin], weights=weight[skin])
-    albedo_lin = lin / np.maximum(grey, SHADING_FLOOR)[:, None]
+    grey = np.maximum(grey, SHADING_FLOOR)
+    # Colours are divided in the photo's own (sRGB, about gamma 2.2) space by the shading
+    # raised to 1/2.2: the same as dividing in linear space, without a power per texel.
+    grey_g = grey ** (DELIGHT_STRENGTH / 2.2)
+    neutral_pts = np.einsum("nk,nkc->nc", tm.bary, template[tv])
 
-    size = tm.size
-    out = {}
-    for name, values in (("lit", srgb), ("albedo", linear_to_srgb(albedo_lin))):
-        color = np.zeros((size, size, 3), np.float32)
-        wmap = np.zeros((size, size), np.float32)
-        color[tm.ys, tm.xs] = values
-        wmap[tm.ys, tm.xs] = weight
-        # mirror completion: texels the photo cannot see take their mirror image's colour
-        has_mirror = ~np.isnan(tm.mirror_uv[:, 0])
-        mx = np.where(has_mirror, tm.mirror_uv[:, 0], 0.0)
-        my = np.where(has_mirror, tm.mirror_uv[:, 1], 0.0)
-        mw = bilinear(wmap[..., None], mx, my)[:, 0] * has_mirror
-        mc = bilinear(color, mx, my)
-        take = (1.0 - weight) * mw
-        blended = (weight[:, None] * values + take[:, None] * mc) / np.maximum(weight + take, 1e-8)[:, None]
-        color[tm.ys, tm.xs] = blended
-        wmap[tm.ys, tm.xs] = np.clip(weight + take, 0, 1)
-        out[name] = push_pull_fill(color, wmap)
-        out[name + "_mirror"] = float(((weight == 0) & (mw > 0)).mean())
+    # --- coarse maps, carried past the island edges, then upsampled to full size
+    g = tm.size
+    coarse = np.zeros((g, g, 9), np.float32)
+    coarse[tm.ys, tm.xs] = np.column_stack([px, py, weight, grey_g, tm.mirror_uv, neutral_pts])
+    has_mirror = ~np.isnan(coarse[..., 4])
+    coarse[..., 4:6] = np.where(has_mirror[..., None], coarse[..., 4:6], -1e4)
+    coarse = _extend(coarse, tm.inside)
+    up = lambda a: cv2.resize(np.ascontiguousarray(a), (size, size), interpolation=cv2.INTER_LINEAR)
+    geo = up(coarse[..., 0:4])
+    map_x, map_y, w_full, grey_full = (np.ascontiguousarray(geo[..., k]) for k in range(4))
+    w_full = np.clip(w_full, 0.0, 1.0)
+    mirror = (up(coarse[..., 4:6]) + 0.5) * (size / g) - 0.5
+
+    # --- albedo at full resolution: the photo where seen, else the mirror, else a coarse fill
+    lit8 = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    grey3 = cv2.merge([grey_full, grey_full, grey_full])
+    albedo = cv2.divide(lit8.astype(np.float32), grey3, scale=1.0 / 255.0)
+    coarse_albedo = np.zeros((g, g, 3), np.float32)
+    coarse_albedo[tm.ys, tm.xs] = srgb_coarse / grey_g[:, None]
+    w_coarse = np.zeros((g, g), np.float32)
+    w_coarse[tm.ys, tm.xs] = weight
+    cb, cw, _ = _mirror_blend(coarse_albedo, w_coarse, np.where(has_mirror, coarse[..., 4], -1).astype(np.float32),
+                              np.where(has_mirror, coarse[..., 5], -1).astype(np.float32))
+    fill = up(push_pull_fill(cb, cw))
+    blended, confidence, mirror_share = _mirror_blend(albedo, w_full, np.ascontiguousarray(mirror[..., 0]),
+                                                      np.ascontiguousarray(mirror[..., 1]))
+    blended -= fill                                     # in place: fill + confidence * (blended - fill)
+    blended *= confidence[..., None]
+    blended += fill
+    albedo = blended
 
     iris = measure_iris(photo, landmarks)
-    albedo_iris = tuple(float(v) for v in linear_to_srgb(srgb_to_linear(np.array(iris)) /
-                                                         max(float(np.median(grey[skin])), SHADING_FLOOR)))
-    _paint_eyes(out["albedo"], tm, tris, template, eye_axes, albedo_iris)
-    _paint_eyes(out["lit"], tm, tris, template, eye_axes, iris)
-    to8 = lambda a: np.clip(a * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return TextureSet(albedo=to8(out["albedo"]), lit=to8(out["lit"]), photo_coverage=float((weight > 0).mean()),
-                      mirror_coverage=out["albedo_mirror"], lighting_sh=sh, iris_rgb=albedo_iris)
+    albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / float(np.median(grey_g[skin])), 0, 1))
+    skin_level = float(np.median(srgb_coarse[skin] / grey_g[skin, None]))
+    albedo8 = cv2.convertScaleAbs(albedo, alpha=255.0)
+    lit8 = cv2.convertScaleAbs(cv2.multiply(albedo, grey3), alpha=255.0)   # completed, under the photo's light
+    sclera = tuple(np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92))
+    _paint_eye_windows((albedo8, lit8), (albedo_iris, iris), sclera, tm, coarse[..., 6:9], size, eye_axes)
+    return TextureSet(albedo=albedo8, lit=lit8, photo_coverage=float((weight > 0).mean()),
+                      mirror_coverage=mirror_share, lighting_sh=sh, iris_rgb=albedo_iris)
+
+
+def _paint_eye_windows(textures, irises, sclera, tm, coarse_positions, size, eye_axes):
+    """Paint the eyes at full resolution, only in the windows around the eye islands."""
+    import cv2
+    part = _part_map(tm)
+    scale = size / tm.size
+    for p in eye_axes:
+        rows, cols = np.nonzero(part == p)
+        if not len(rows):
+            continue
+        r0, r1 = max(rows.min() - 2, 0), min(rows.max() + 3, tm.size)
+        c0, c1 = max(cols.min() - 2, 0), min(cols.max() + 3, tm.size)
+        R0, R1, C0, C1 = (int(round(v * scale)) for v in (r0, r1, c0, c1))
+        shape = (C1 - C0, R1 - R0)
+        pos = cv2.resize(np.ascontiguousarray(coarse_positions[r0:r1, c0:c1]), shape, interpolation=cv2.INTER_LINEAR)
+        mask = cv2.resize(np.ascontiguousarray(part[r0:r1, c0:c1]), shape, interpolation=cv2.INTER_NEAREST)
+        mask = np.where(mask == p, p, 0)
+        for tex, iris in zip(textures, irises):
+            window = np.zeros(pos.shape, np.float32)
+            _paint_eyes(window, mask, pos, {p: eye_axes[p]}, iris, sclera)
+            sel = mask == p
+            tex[R0:R1, C0:C1][sel] = np.clip(window[sel] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _part_map(tm):
+    part = np.zeros((tm.size, tm.size), np.uint8)
+    part[tm.ys, tm.xs] = tm.part
+    return part

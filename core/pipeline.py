@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import correspondence, detect, fit, head_model, measure, result, texture
+from . import correspondence, detect, fit, head_model, measure, pbr_maps, result, texture
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,10 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     tex = texture.bake(main.rgb, verts_cam, texture_size, texel_map(texture.GEOMETRY_SIZE), hm.faces,
                        an.neutral["vertices"], _eye_axes(hm, an.neutral), main.detection.landmarks,
                        fr.focal_px, fr.principal_point)
+    images = {"albedo": tex.albedo, "lit": tex.lit,
+              "roughness": pbr_maps.roughness_map(texel_map(texture.GEOMETRY_SIZE), hm.template,
+                                                  texture.triangulate(hm.faces), min(texture_size, 1024)),
+              "normal": pbr_maps.detail_normal_map(tex.albedo)}
     an.timings["texture"] = _ms(t)
 
     progress(0.85, "save", "Writing the avatar data")
@@ -214,7 +218,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "iris_rgb": [round(v, 3) for v in tex.iris_rgb],
         "lighting_sh": tex.lighting_sh.round(4).tolist(),
     }
-    result.save(out_dir, arrays, tex.albedo, report, lit_texture_rgb=tex.lit)
+    result.save(out_dir, arrays, images, report)
     progress(1.0, "done", "Avatar data ready")
     return report
 

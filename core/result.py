@@ -14,7 +14,12 @@ import numpy as np
 from .errors import InvalidResult
 
 SCHEMA_VERSION = 1
-NPZ, TEXTURE, TEXTURE_LIT, REPORT = "avatar.npz", "texture.png", "texture_lit.png", "report.json"
+NPZ, REPORT = "avatar.npz", "report.json"
+# The images of a result: albedo (the base colour, lighting removed), the photo-lit texture
+# (kept as an option), roughness and detail normals.
+IMAGES = {"albedo": "texture.png", "lit": "texture_lit.png", "roughness": "roughness.png",
+          "normal": "normal.png"}
+TEXTURE = IMAGES["albedo"]
 
 # name -> (dtype kind, shape with symbols); V vertices, F faces, B bones, S shape keys, K skin influences
 SCHEMA = {
@@ -47,8 +52,7 @@ SCHEMA = {
 @dataclasses.dataclass
 class AvatarResult:
     arrays: dict
-    texture_path: str          # albedo (lighting removed): the base colour
-    lit_texture_path: str      # the photo's own lighting, kept as an option
+    image_paths: dict          # IMAGES' keys -> file paths
     report: dict
 
     def __getattr__(self, name):
@@ -58,13 +62,14 @@ class AvatarResult:
             raise AttributeError(name) from None
 
 
-def save(folder, arrays, texture_rgb, report, lit_texture_rgb):
+def save(folder, arrays, images, report):
+    """Write a result; ``images`` maps every key of IMAGES to an (H, W[, 3]) uint8 array."""
     from .image_io import write_png
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
     np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
-    write_png(os.path.join(folder, TEXTURE), texture_rgb)
-    write_png(os.path.join(folder, TEXTURE_LIT), lit_texture_rgb)
+    for key, name in IMAGES.items():
+        write_png(os.path.join(folder, name), images[key])
     write_report(folder, report)
 
 
@@ -87,11 +92,11 @@ def load(folder):
         raise InvalidResult(f"The avatar data has schema version {version}; this Likeness reads "
                             f"version {SCHEMA_VERSION}. Rebuild the avatar.")
     _validate(arrays)
-    texture, lit = os.path.join(folder, TEXTURE), os.path.join(folder, TEXTURE_LIT)
-    for path in (texture, lit):
+    paths = {key: os.path.join(folder, name) for key, name in IMAGES.items()}
+    for path in paths.values():
         if not os.path.isfile(path):
             raise InvalidResult(f"The avatar's texture is missing: {path}")
-    return AvatarResult(arrays=arrays, texture_path=texture, lit_texture_path=lit, report=load_report(folder))
+    return AvatarResult(arrays=arrays, image_paths=paths, report=load_report(folder))
 
 
 def load_report(folder):

@@ -28,7 +28,7 @@ def render(context, rig, path):
         scene.render.engine = "CYCLES"
         scene.cycles.device = "CPU"
         scene.cycles.samples = SAMPLES
-        scene.cycles.use_denoising = False
+        scene.cycles.use_denoising = True          # OpenImageDenoise, on the CPU
         scene.render.resolution_x = scene.render.resolution_y = SIZE
         scene.render.film_transparent = False
         scene.view_settings.view_transform = "Standard"

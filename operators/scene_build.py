@@ -186,9 +186,11 @@ MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.05, 0.0, None), "tongue"
 
 def _add_materials(ob, res, name, t):
     """Skin and eyes read the albedo atlas; the skin can blend to the photo-lit texture
-    (the 'Photo Lighting' factor). Tongue: a flat colour. Texture nodes sit in a frame."""
-    albedo = _texture_image(res.texture_path, f"{name}_albedo", t)
-    lit = _texture_image(res.lit_texture_path, f"{name}_photo_lit", t)
+    (the 'Photo Lighting' factor) and has roughness and detail-normal maps. Tongue: a flat
+    colour. Texture nodes sit in a frame."""
+    images = {key: _texture_image(path, f"{name}_{key}", t) for key, path in res.image_paths.items()}
+    for key in ("roughness", "normal"):
+        images[key].colorspace_settings.name = "Non-Color"
     for mname in res.material_names:
         mat = t.add(bpy.data.materials.new(f"{name}_{mname}"))
         bsdf = _principled(mat)
@@ -201,22 +203,34 @@ def _add_materials(ob, res, name, t):
         if flat is not None:
             bsdf.inputs["Base Color"].default_value = flat
         else:
-            _texture_nodes(mat, bsdf, albedo, lit if mname == "skin" else None)
+            _texture_nodes(mat, bsdf, images, skin=mname == "skin")
         ob.data.materials.append(mat)
 
 
-def _texture_nodes(mat, bsdf, albedo, lit):
+def _image_node(nodes, frame, name, label, image, location):
+    node = nodes.new("ShaderNodeTexImage")
+    node.name, node.label, node.image = name, label, image
+    node.location, node.parent = location, frame
+    return node
+
+
+def _texture_nodes(mat, bsdf, images, skin):
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     frame = nodes.new("NodeFrame")
     frame.name = frame.label = "Likeness Textures"
-    tex = nodes.new("ShaderNodeTexImage")
-    tex.name, tex.label, tex.image = "Albedo", "Albedo (lighting removed)", albedo
-    tex.location, tex.parent = (-700, 300), frame
+    tex = _image_node(nodes, frame, "Albedo", "Albedo (lighting removed)", images["albedo"], (-700, 300))
     color = tex.outputs["Color"]
-    if lit is not None:
-        tex_lit = nodes.new("ShaderNodeTexImage")
-        tex_lit.name, tex_lit.label, tex_lit.image = "Photo Lit", "Photo-lit texture", lit
-        tex_lit.location, tex_lit.parent = (-700, 0), frame
+    if skin:
+        rough = _image_node(nodes, frame, "Roughness", "Roughness by region", images["roughness"], (-700, -300))
+        links.new(rough.outputs["Color"], bsdf.inputs["Roughness"])
+        normal_tex = _image_node(nodes, frame, "Detail Normal", "Detail normals", images["normal"], (-700, -600))
+        normal_map = nodes.new("ShaderNodeNormalMap")
+        normal_map.name = normal_map.label = "Detail Normal Strength"
+        normal_map.inputs["Strength"].default_value = 0.2
+        normal_map.location = (-350, -600)
+        links.new(normal_tex.outputs["Color"], normal_map.inputs["Color"])
+        links.new(normal_map.outputs["Normal"], bsdf.inputs["Normal"])
+        tex_lit = _image_node(nodes, frame, "Photo Lit", "Photo-lit texture", images["lit"], (-700, 0))
         mix = nodes.new("ShaderNodeMix")
         mix.data_type = "RGBA"
         mix.name = mix.label = "Photo Lighting"

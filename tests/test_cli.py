@@ -72,7 +72,11 @@ def test_glb_has_52_morph_targets_and_a_skin(avatar_out):
     assert heads[0]["extras"]["targetNames"] == ARKIT_52
     assert all(len(p["targets"]) == 52 for p in heads[0]["primitives"])
     assert len(gltf["skins"]) == 1 and len(gltf["skins"][0]["joints"]) >= 60
-    assert gltf.get("images"), "the texture is not in the glb"
+    skin = next(m for m in gltf["materials"] if m["name"].endswith("_skin"))
+    assert "baseColorTexture" in skin["pbrMetallicRoughness"]
+    assert "metallicRoughnessTexture" in skin["pbrMetallicRoughness"], "roughness map lost in the glb"
+    assert "normalTexture" in skin, "detail normal map lost in the glb"
+    assert len(gltf["images"]) >= 3
 
 
 def test_bad_photo_exit_code_and_message(tmp_path):

@@ -75,7 +75,7 @@ def test_avatar_result_is_complete(tmp_path):
     res = result.load(str(tmp_path))
     assert len(report["landmarks68"]) == 68
     assert report["camera"]["focal_length_px"] > 0
-    tex = image_io.read_photo(res.texture_path)
+    tex = image_io.read_photo(res.image_paths["albedo"])
     assert tex.shape == (1024, 1024, 3)
     assert tex.std() > 5                               # not a flat colour
     assert np.abs(res.shape_key_deltas).max(axis=(1, 2)).min() > 1e-4   # every key moves something

@@ -38,13 +38,17 @@ def roughness_map(tm, template, triangles, size):
 def detail_normal_map(albedo8):
     """(H, W, 3) uint8 tangent-space normal map from the albedo's fine detail."""
     import cv2
-    lum = cv2.cvtColor(albedo8, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    blur = DETAIL_BLUR * albedo8.shape[0] / 1024.0
-    # band-pass: above the blur's scale is shape (the mesh has it), below a texel is JPEG noise
-    height = cv2.GaussianBlur(lum, (0, 0), 0.8) - cv2.GaussianBlur(lum, (0, 0), blur)
-    gx = cv2.Sobel(height, cv2.CV_32F, 1, 0, ksize=3) * DETAIL_STRENGTH
-    gy = cv2.Sobel(height, cv2.CV_32F, 0, 1, ksize=3) * DETAIL_STRENGTH
-    # image rows run against V: a slope along +V is minus the slope along the rows
-    n = np.dstack([-gx, gy, np.ones_like(gx)])
-    n /= np.linalg.norm(n, axis=2, keepdims=True)
-    return cv2.convertScaleAbs(n * 0.5 + 0.5, alpha=255.0)
+    h, w = albedo8.shape[:2]
+    lum = cv2.cvtColor(albedo8, cv2.COLOR_RGB2GRAY).astype(np.float32) * (1.0 / 255.0)
+    # band-pass: above the blur's scale is shape (the mesh has it), below a texel is JPEG noise;
+    # the wide blur runs at a quarter of the size
+    blur = DETAIL_BLUR * h / 1024.0
+    small = cv2.resize(lum, (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
+    low = cv2.resize(cv2.GaussianBlur(small, (0, 0), blur / 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
+    height = cv2.subtract(cv2.GaussianBlur(lum, (0, 0), 0.8), low)
+    gx = cv2.Sobel(height, cv2.CV_32F, 1, 0, ksize=3, scale=DETAIL_STRENGTH)
+    gy = cv2.Sobel(height, cv2.CV_32F, 0, 1, ksize=3, scale=DETAIL_STRENGTH)
+    # n = (-gx, gy, 1) / |.|; image rows run against V, hence +gy
+    inv = cv2.divide(1.0, cv2.sqrt(cv2.add(cv2.add(cv2.multiply(gx, gx), cv2.multiply(gy, gy)), 1.0)))
+    n = cv2.merge([cv2.multiply(gx, inv, scale=-1.0), cv2.multiply(gy, inv), inv])
+    return cv2.convertScaleAbs(n, alpha=127.5, beta=127.5)

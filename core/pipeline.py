@@ -176,8 +176,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
                        an.neutral["vertices"], _eye_axes(hm, an.neutral), main.detection.landmarks,
                        fr.focal_px, fr.principal_point)
     images = {"albedo": tex.albedo, "lit": tex.lit,
-              "roughness": pbr_maps.roughness_map(texel_map(texture.GEOMETRY_SIZE), hm.template,
-                                                  texture.triangulate(hm.faces), min(texture_size, 1024)),
+              "roughness": roughness_map(min(texture_size, 1024)),
               "normal": pbr_maps.detail_normal_map(tex.albedo)}
     an.timings["texture"] = _ms(t)
 
@@ -228,6 +227,14 @@ def texel_map(size):
     """The model's TexelMap at ``size`` (built once per process: about a second at 2K)."""
     hm = head_model.load()
     return texture.texel_map(size, hm.faces, hm.uv, hm.face_uv_index, hm.template, hm.vertex_part)
+
+
+@functools.lru_cache(maxsize=3)
+def roughness_map(size):
+    """The model's roughness map (the same for every avatar: regions of the template)."""
+    hm = head_model.load()
+    return pbr_maps.roughness_map(texel_map(texture.GEOMETRY_SIZE), hm.template,
+                                  texture.triangulate(hm.faces), size)
 
 
 def _eye_axes(hm, neutral):

@@ -12,7 +12,8 @@ fitted camera):
 * **completion**: where the photo cannot see a texel, its mirror image across
   the face's symmetry plane is used when that one is visible; the rest is
   filled by push-pull (a weighted image pyramid), which blends smoothly into
-  the photo, so there are no holes and no hard seams;
+  the photo, so there are no holes and no hard seams. The photo's texels are
+  full size; the completion (mirror and fill) is made at half size;
 * **eyes**: painted from the eyeball's geometry (sclera, iris in the colour
   measured from the photo's iris pixels, pupil).
 
@@ -261,20 +262,15 @@ def _extend(maps, inside):
 
 def _mirror_blend(values, weight, mx, my):
     """Texels the photo cannot see take their mirror image's value where that one is seen.
-    Returns the blended values, their confidence and the share of texels the mirror filled.
-    (OpenCV's element-wise operations: these run on every texel at full size.)"""
+    Returns the blended values, their confidence and the share of texels the mirror filled."""
     import cv2
     mirrored = cv2.remap(cv2.merge([values, weight]), mx, my, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    blended, mw = np.ascontiguousarray(mirrored[..., :3]), np.ascontiguousarray(mirrored[..., 3])
-    take = cv2.multiply(cv2.subtract(1.0, weight), mw)
-    total = cv2.add(weight, take)
-    share = cv2.divide(take, cv2.max(total, 1e-8))
-    blended -= values                                   # in place: values + share * (mirrored - values)
-    blended *= share[..., None]
-    blended += values
-    filled = float(cv2.countNonZero(((weight == 0) & (mw > 0)).view(np.uint8)) / weight.size)
-    return blended, cv2.min(total, 1.0), filled
+    mv, mw = mirrored[..., :3], mirrored[..., 3]
+    take = (1.0 - weight) * mw
+    total = weight + take
+    share = take / np.maximum(total, 1e-8)
+    return values + share[..., None] * (mv - values), np.minimum(total, 1.0), float(((weight == 0) & (mw > 0)).mean())
 
 
 def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal_px, principal_point):
@@ -339,7 +335,8 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     w_full = np.clip(w_full, 0.0, 1.0)
     mirror = (up(coarse[..., 4:6]) + 0.5) * (size / g) - 0.5
 
-    # --- albedo at full resolution: the photo where seen, else the mirror, else a coarse fill
+    # --- albedo at full resolution where the photo sees the texel; elsewhere a completion
+    # layer at half size: the mirror image where that one is seen, else a coarse fill
     lit8 = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     grey3 = cv2.merge([grey_full, grey_full, grey_full])
     albedo = cv2.divide(lit8.astype(np.float32), grey3, scale=1.0 / 255.0)
@@ -349,13 +346,23 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     w_coarse[tm.ys, tm.xs] = weight
     cb, cw, _ = _mirror_blend(coarse_albedo, w_coarse, np.where(has_mirror, coarse[..., 4], -1).astype(np.float32),
                               np.where(has_mirror, coarse[..., 5], -1).astype(np.float32))
-    fill = up(push_pull_fill(cb, cw))
-    blended, confidence, mirror_share = _mirror_blend(albedo, w_full, np.ascontiguousarray(mirror[..., 0]),
-                                                      np.ascontiguousarray(mirror[..., 1]))
-    blended -= fill                                     # in place: fill + confidence * (blended - fill)
-    blended *= confidence[..., None]
-    blended += fill
-    albedo = blended
+    half = max(size // 2, g)
+    to_half = lambda a, interp=cv2.INTER_AREA: cv2.resize(a, (half, half), interpolation=interp)
+    fill = to_half(push_pull_fill(cb, cw), cv2.INTER_LINEAR)
+    mirror_half = (to_half(np.ascontiguousarray(coarse[..., 4:6]), cv2.INTER_LINEAR) + 0.5) * (half / g) - 0.5
+    mirrored = cv2.remap(cv2.merge([to_half(albedo), to_half(w_full)]), np.ascontiguousarray(mirror_half[..., 0]),
+                         np.ascontiguousarray(mirror_half[..., 1]), cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    mw = np.ascontiguousarray(mirrored[..., 3])
+    completion = np.ascontiguousarray(mirrored[..., :3])
+    completion -= fill                                  # in place: fill + mw * (mirror - fill)
+    completion *= mw[..., None]
+    completion += fill
+    mirror_share = float(((to_half(w_full) == 0) & (mw > 0)).mean())
+    completion = up(completion)
+    albedo -= completion                                # in place: completion + w * (albedo - completion)
+    albedo *= w_full[..., None]
+    albedo += completion
 
     iris = measure_iris(photo, landmarks)
     albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / float(np.median(grey_g[skin])), 0, 1))

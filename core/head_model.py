@@ -103,6 +103,16 @@ class HeadModel:
                 part[members] = PART_NAMES.index("tongue")
         return part
 
+    def region_vertices(self, region):
+        """Vertices that the local changes of a head ``region`` (e.g. "ear") move."""
+        mask = np.zeros(self.n_vertices, bool)
+        first_local = self.facial_action_rows[-1] + 1
+        for i, label in enumerate(self.local_change_labels):
+            if local_change_region(label) == region:
+                rows = first_local + np.array([2 * i, 2 * i + 1])
+                mask |= np.abs(self.blendshapes[rows]).max(axis=(0, 2)) > 1e-6
+        return mask
+
     def coefficients(self, phenotype, local_changes, facial_actions):
         """Blend-shape coefficients (B, K) from torch tensors (B, 6), (B, 256), (B, 52)."""
         return self.model._get_phenotype_blendshape_coefficients(

@@ -71,3 +71,16 @@ def identity_spread_mm(heads):
         heads = np.array([similarity_align(h, mean) for h in heads])
         mean = heads.mean(0)
     return float(np.sqrt(((heads - mean) ** 2).sum(-1).mean(0)).mean() * 1000)
+
+
+def scalp_weights(vertices, vertex_part, ears):
+    """1 on the scalp (where hair grows), 0 elsewhere, softly between: skin above a plane
+    through the top of the forehead (mediapipe point 10) that tilts down towards the nape,
+    ears excluded. For the hair step."""
+    p = correspondence.surface_points(vertices)
+    top = p[10]
+    slope = -0.42                       # metres of height per metre towards the back
+    height = vertices[:, 2] - (top[2] + slope * (vertices[:, 1] - top[1]))
+    w = np.clip(height / 0.01 + 0.5, 0.0, 1.0)        # 1 cm soft edge
+    skin = vertex_part == head_model.PART_NAMES.index("skin")
+    return np.where(skin & ~ears, w, 0.0)

@@ -207,6 +207,8 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "phenotype": an.fit.phenotype.astype(np.float32),
         "local_change_names": np.array(hm.local_change_labels),
         "local_changes": an.fit.local_changes.astype(np.float32),
+        "scalp_weight": measure.scalp_weights(neutral["vertices"], hm.vertex_part,
+                                              hm.region_vertices("ear")).astype(np.float32),
     }
     an.timings["total"] = _ms(t_all)
     report = make_report(an)

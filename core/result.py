@@ -46,6 +46,7 @@ SCHEMA = {
     "phenotype": ("f", ("N",)),
     "local_change_names": ("U", ("L",)),
     "local_changes": ("f", ("L",)),
+    "scalp_weight": ("f", ("V",)),
 }
 
 

@@ -19,6 +19,7 @@ AVATAR_TAG = "likeness_avatar"          # custom property on the rig and head ob
 SENSOR_MM = 36.0
 REFERENCE_DEPTH = 1.5                   # reference photo plane, in head distances behind the head
 PHOTO_ACTION_SUFFIX = "_photo_expression"
+SCALP_GROUP = "Scalp"
 
 
 class _Tracker:
@@ -154,6 +155,10 @@ def _add_skinning(ob, rig, res):
                 groups[int(b)].add((v,), float(w), "REPLACE")
     mod = ob.modifiers.new("Armature", "ARMATURE")
     mod.object = rig
+    # where hair grows, for the hair step and for artists (not a bone: no deformation)
+    scalp = ob.vertex_groups.new(name=SCALP_GROUP)
+    for v in np.nonzero(res.scalp_weight > 0)[0]:
+        scalp.add((int(v),), float(res.scalp_weight[v]), "REPLACE")
 
 
 def _principled(mat):

@@ -251,11 +251,7 @@ def test_identity_sliders_reshape_nose_not_ears(avatar):
     from core import head_model
     rig, head = avatar["rig"], avatar["head"]
     hm = head_model.load()
-    ears = np.zeros(hm.n_vertices, bool)
-    for i, label in enumerate(hm.local_change_labels):
-        if head_model.local_change_region(label) == "ear":
-            rows = hm.facial_action_rows[-1] + 1 + np.array([2 * i, 2 * i + 1])
-            ears |= np.abs(hm.blendshapes[rows]).max(axis=(0, 2)) > 1e-6
+    ears = hm.region_vertices("ear")
     assert ears.sum() > 50
     item = next(it for it in rig.likeness_identity.local if it.label == "nose-scale-horiz-incr")
     fitted = item.value
@@ -326,3 +322,26 @@ def test_panels_draw_for_an_avatar(avatar):
     assert ("operator", "likeness.build_avatar") in logs["LIKENESS_PT_main"]
     identity = [e for e in logs["LIKENESS_PT_identity"] if e[0] == "prop"]
     assert len(identity) > 100 and any(e[2] == "Nose Scale Horiz" for e in identity)
+
+
+def test_scalp_is_marked_for_hair(avatar):
+    """The 'Scalp' vertex group covers the top and back of the head, not the face or ears."""
+    head = avatar["head"]
+    group = head.vertex_groups["Scalp"].index
+    weights = np.zeros(len(head.data.vertices))
+    for v in head.data.vertices:
+        for g in v.groups:
+            if g.group == group:
+                weights[v.index] = g.weight
+    co = world_vertices(head)
+    from core import correspondence
+    lm = correspondence.surface_points(co)
+    top = co[:, 2].argmax()
+    assert weights[top] == 1.0
+    face = np.linalg.norm(co - lm[1], axis=1) < 0.04                 # around the nose tip
+    assert weights[face].max() == 0.0
+    eye_level = lm[159, 2]
+    back = (co[:, 1] > co[:, 1].max() - 0.015) & (co[:, 2] > eye_level)  # back of the head
+    assert back.sum() > 5 and weights[back].min() == 1.0
+    neck = co[:, 2] < lm[152, 2] - 0.02                                  # below the chin
+    assert weights[neck].max() == 0.0

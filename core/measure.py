@@ -53,12 +53,7 @@ def face_region(template, vertex_part, radius=0.012):
 
 def similarity_align(src, dst):
     """``src`` (N, 3) moved onto ``dst`` by the best rotation, uniform scale and translation."""
-    ms, md = src.mean(0), dst.mean(0)
-    a, b = src - ms, dst - md
-    u, s, vt = np.linalg.svd(a.T @ b)
-    fix = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    scale = (s * np.diag(fix)).sum() / (a ** 2).sum()
-    return scale * a @ (u @ fix @ vt) + md
+    return similarity_transform(src, dst)(src)
 
 
 def identity_spread_mm(heads):
@@ -84,3 +79,15 @@ def scalp_weights(vertices, vertex_part, ears):
     w = np.clip(height / 0.01 + 0.5, 0.0, 1.0)        # 1 cm soft edge
     skin = vertex_part == head_model.PART_NAMES.index("skin")
     return np.where(skin & ~ears, w, 0.0)
+
+
+def similarity_transform(src, dst):
+    """The best rotation, uniform scale and translation taking ``src`` (N, 3) onto ``dst``,
+    as a function of points."""
+    ms, md = src.mean(0), dst.mean(0)
+    a, b = src - ms, dst - md
+    u, s, vt = np.linalg.svd(a.T @ b)
+    fix = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ fix @ vt
+    scale = (s * np.diag(fix)).sum() / (a ** 2).sum()
+    return lambda p: scale * (np.asarray(p) - ms) @ rot + md

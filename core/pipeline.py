@@ -11,13 +11,13 @@ import time
 
 import numpy as np
 
-from . import correspondence, detect, fit, head_model, measure, pbr_maps, result, texture
+from . import correspondence, detect, fit, head_model, measure, pbr_maps, result, teeth, texture
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
 
 TEXTURE_SIZES = (1024, 2048, 4096)
-MATERIALS = ("skin", "eyes", "tongue")
+MATERIALS = ("skin", "eyes", "tongue", "teeth")
 
 
 def _camera_matrix_world(rotation, translation):
@@ -183,22 +183,31 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     progress(0.85, "save", "Writing the avatar data")
     h, w = main.rgb.shape[:2]
     neutral = an.neutral
+    key_deltas = hm.blendshapes[hm.facial_action_rows].astype(np.float32)
+    tt = teeth.place(neutral["vertices"], key_deltas, hm.skin_bone_index, hm.skin_weight, hm.bone_labels)
+    n_v, n_t = hm.n_vertices, len(tt.vertices)
+    teeth_bone = np.where(tt.lower, hm.bone_labels.index("jaw"), hm.bone_labels.index("head"))
+    skin_index = np.zeros((n_t, hm.skin_bone_index.shape[1]), np.int32)
+    skin_index[:, 0] = teeth_bone
+    skin_weight = np.zeros((n_t, hm.skin_weight.shape[1]), np.float32)
+    skin_weight[:, 0] = 1.0
     arrays = {
-        "vertices": neutral["vertices"].astype(np.float32),
-        "faces": hm.faces,
-        "face_uv": hm.uv[hm.face_uv_index].astype(np.float32),
-        "face_material": _face_materials(hm),
+        "vertices": np.concatenate([neutral["vertices"], tt.vertices]).astype(np.float32),
+        "faces": np.concatenate([hm.faces, tt.faces + n_v]).astype(np.int32),
+        # teeth have a flat material: their UVs sit in one unused corner of the atlas
+        "face_uv": np.concatenate([hm.uv[hm.face_uv_index], np.full((len(tt.faces), 4, 2), 0.999)]).astype(np.float32),
+        "face_material": np.concatenate([_face_materials(hm), np.full(len(tt.faces), MATERIALS.index("teeth"))]).astype(np.int32),
         "material_names": np.array(MATERIALS),
         "shape_key_names": np.array(hm.facial_action_labels),
-        "shape_key_deltas": hm.blendshapes[hm.facial_action_rows].astype(np.float32),
+        "shape_key_deltas": np.concatenate([key_deltas, tt.key_deltas], axis=1),
         "expression": fr.facial_actions.astype(np.float32),
         "bone_names": np.array(hm.bone_labels),
         "bone_parents": hm.bone_parents,
         "bone_heads": neutral["bone_heads"].astype(np.float32),
         "bone_tails": neutral["bone_tails"].astype(np.float32),
         "bone_matrices": neutral["bone_matrices"].astype(np.float32),
-        "skin_bone_index": hm.skin_bone_index,
-        "skin_weight": hm.skin_weight,
+        "skin_bone_index": np.concatenate([hm.skin_bone_index, skin_index]),
+        "skin_weight": np.concatenate([hm.skin_weight, skin_weight]),
         "camera_matrix_world": _camera_matrix_world(fr.rotation, main.translation).astype(np.float32),
         "focal_px": np.float32(fr.focal_px),
         "image_size": np.array([w, h], np.int32),
@@ -207,8 +216,9 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "phenotype": an.fit.phenotype.astype(np.float32),
         "local_change_names": np.array(hm.local_change_labels),
         "local_changes": an.fit.local_changes.astype(np.float32),
-        "scalp_weight": measure.scalp_weights(neutral["vertices"], hm.vertex_part,
-                                              hm.region_vertices("ear")).astype(np.float32),
+        "scalp_weight": np.concatenate([measure.scalp_weights(neutral["vertices"], hm.vertex_part,
+                                                              hm.region_vertices("ear")),
+                                        np.zeros(n_t)]).astype(np.float32),
     }
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
@@ -299,7 +309,10 @@ def reshape(phenotype, local_changes, out_path):
     for label, value in local_changes.items():
         local[hm.local_change_labels.index(label)] = value
     out = hm.forward(np.asarray(phenotype, np.float64), local, np.zeros(len(hm.facial_action_labels)))
-    np.savez(out_path, vertices=out["vertices"].astype(np.float32), bone_names=np.array(hm.bone_labels),
+    tt = teeth.place(out["vertices"], hm.blendshapes[hm.facial_action_rows], hm.skin_bone_index,
+                     hm.skin_weight, hm.bone_labels)
+    vertices = np.concatenate([out["vertices"], tt.vertices])
+    np.savez(out_path, vertices=vertices.astype(np.float32), bone_names=np.array(hm.bone_labels),
              bone_heads=out["bone_heads"].astype(np.float32), bone_tails=out["bone_tails"].astype(np.float32),
              bone_matrices=out["bone_matrices"].astype(np.float32))
     return {"path": out_path}

@@ -186,7 +186,8 @@ def _texture_image(path, name, t):
 
 # Principled BSDF settings per material: roughness, subsurface weight, and a flat colour for
 # materials without a texture.
-MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.05, 0.0, None), "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0))}
+MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.05, 0.0, None),
+                 "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0))}
 
 
 def _add_materials(ob, res, name, t):

@@ -69,7 +69,7 @@ def test_head_mesh_quads_uvs_smooth(avatar):
     smooth = np.empty(len(me.polygons), bool)
     me.polygons.foreach_get("use_smooth", smooth)
     assert smooth.all()
-    assert [m.name.rsplit("_", 1)[-1] for m in me.materials] == ["skin", "eyes", "tongue"]
+    assert [m.name.rsplit("_", 1)[-1] for m in me.materials] == ["skin", "eyes", "tongue", "teeth"]
 
 
 def test_52_arkit_shape_keys(avatar):
@@ -80,16 +80,28 @@ def test_52_arkit_shape_keys(avatar):
         assert k.value == 0.0 and k.slider_min == 0.0 and k.slider_max == 1.0, k.name
 
 
-def test_jaw_open_lowers_chin_by_centimetres(avatar):
+def teeth_vertices(head):
+    slot = [m.name.rsplit("_", 1)[-1] for m in head.data.materials].index("teeth")
+    return np.unique([i for p in head.data.polygons if p.material_index == slot for i in p.vertices])
+
+
+def test_jaw_open_lowers_chin_by_centimetres_and_the_teeth_follow(avatar):
     head = avatar["head"]
-    rest = landmarks(avatar)[CHIN]
+    teeth = teeth_vertices(head)
+    rest, rest_v = landmarks(avatar)[CHIN], world_vertices(head)
     set_key(head, "jawOpen", 1.0)
     try:
-        opened = landmarks(avatar)[CHIN]
+        opened, open_v = landmarks(avatar)[CHIN], world_vertices(head)
     finally:
         set_key(head, "jawOpen", 0.0)
     drop_cm = (rest[2] - opened[2]) * 100
     assert 1.0 <= drop_cm <= 4.0, f"chin drops {drop_cm:.2f} cm"
+    teeth_drop = (rest_v[teeth, 2] - open_v[teeth, 2]) * 100
+    assert len(teeth) > 100 and teeth_drop.min() < 0.05 and 1.0 < teeth_drop.max() < 4.0
+    # the teeth sit inside the mouth, behind the lips
+    lips = landmarks(avatar)[[13, 14]].mean(0)
+    assert np.linalg.norm(rest_v[teeth].mean(0) - lips) < 0.04
+    assert rest_v[teeth, 1].min() > lips[1] - 0.001
 
 
 def visible_eyeball_rays(head, eye_centre):
@@ -261,7 +273,7 @@ def test_identity_sliders_reshape_nose_not_ears(avatar):
     try:
         moved = np.linalg.norm(world_vertices(head) - rest, axis=1)
         assert moved.max() > 0.002, "the nose did not change"
-        assert moved[ears].max() < 1e-6, "ear vertices moved"
+        assert moved[:hm.n_vertices][ears].max() < 1e-6, "ear vertices moved"
         ident = rig.likeness_identity
         local = np.zeros(len(hm.local_change_labels))
         for it in ident.local:

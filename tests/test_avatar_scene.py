@@ -69,7 +69,7 @@ def test_head_mesh_quads_uvs_smooth(avatar):
     smooth = np.empty(len(me.polygons), bool)
     me.polygons.foreach_get("use_smooth", smooth)
     assert smooth.all()
-    assert [m.name.rsplit("_", 1)[-1] for m in me.materials] == ["skin", "eyes", "tongue", "teeth"]
+    assert [m.name.rsplit("_", 1)[-1] for m in me.materials] == ["skin", "eyes", "tongue", "teeth", "cornea"]
 
 
 def test_52_arkit_shape_keys(avatar):
@@ -105,7 +105,8 @@ def test_jaw_open_lowers_chin_by_centimetres_and_the_teeth_follow(avatar):
 
 
 def visible_eyeball_rays(head, eye_centre):
-    """How many rays, shot from the front on a grid over the eye, reach the eyeball."""
+    """Rays shot from the front on a grid over the eye: how many reach the eyeball (through
+    the clear cornea), and how many hit the cornea first."""
     import bpy
     from mathutils import Vector
     from mathutils.bvhtree import BVHTree
@@ -113,15 +114,26 @@ def visible_eyeball_rays(head, eye_centre):
     bvh = BVHTree.FromObject(head, dg)
     inv = head.matrix_world.inverted()
     ev = head.evaluated_get(dg)
-    eyes_slot = [m.name.rsplit("_", 1)[-1] for m in head.data.materials].index("eyes")
-    hits = 0
+    slots = [m.name.rsplit("_", 1)[-1] for m in head.data.materials]
+    eyes_slot, cornea_slot = slots.index("eyes"), slots.index("cornea")
+    direction = (inv.to_3x3() @ Vector((0, 1, 0))).normalized()
+    hits = cornea_first = 0
     for dx in np.linspace(-0.015, 0.015, 31):
         for dz in np.linspace(-0.012, 0.012, 25):
             origin = inv @ Vector((eye_centre[0] + dx, eye_centre[1] - 1.0, eye_centre[2] + dz))
-            _, _, face, _ = bvh.ray_cast(origin, (inv.to_3x3() @ Vector((0, 1, 0))).normalized())
-            if face is not None and ev.data.polygons[face].material_index == eyes_slot:
-                hits += 1
-    return hits
+            first = True
+            for _ in range(4):                    # pass through the cornea (at most twice)
+                loc, _, face, _ = bvh.ray_cast(origin, direction)
+                if face is None:
+                    break
+                slot = ev.data.polygons[face].material_index
+                if slot != cornea_slot:
+                    hits += slot == eyes_slot
+                    break
+                cornea_first += first
+                first = False
+                origin = loc + direction * 1e-5
+    return hits, cornea_first
 
 
 def test_blink_left_closes_only_left_eye(avatar):
@@ -129,14 +141,15 @@ def test_blink_left_closes_only_left_eye(avatar):
     eye_l = head.matrix_world @ rig.data.bones["eye.L"].head_local
     eye_r = head.matrix_world @ rig.data.bones["eye.R"].head_local
     assert eye_l.x > rig.location.x > eye_r.x       # the subject's left is +X (Blender's .L)
-    open_l, open_r = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
+    (open_l, _), (open_r, _) = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
     set_key(head, "eyeBlinkLeft", 1.0)
     try:
-        blink_l, blink_r = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
+        (blink_l, cornea_l), (blink_r, _) = visible_eyeball_rays(head, eye_l), visible_eyeball_rays(head, eye_r)
     finally:
         set_key(head, "eyeBlinkLeft", 0.0)
     assert open_l > 50 and open_r > 50
     assert blink_l == 0, f"{blink_l} rays still reach the left eyeball: the lids do not meet"
+    assert cornea_l == 0, f"the cornea pokes through the closed lids ({cornea_l} rays)"
     assert blink_r == open_r
 
 

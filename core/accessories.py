@@ -7,7 +7,7 @@ on the vertices both meshes share), then per avatar by a similarity from the tem
 mouth region to the fitted head's. Upper teeth on the head bone, lower teeth on the jaw
 (so jawOpen opens them).
 
-Corneas: a clear cap over each eyeball (quads only: a square grid mapped to a disc),
+Corneas: a clear, glossy cap over each eyeball (quads only: a square grid mapped to a disc),
 bulging a little in front of the iris, on the eye's bone, following the eyeball's
 vertices for the eyeLook keys.
 """

@@ -188,8 +188,9 @@ def _texture_image(path, name, t):
 # materials without a texture.
 MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.3, 0.0, None),
                  "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0)),
-                 "cornea": (0.0, 0.0, (1.0, 1.0, 1.0, 1.0))}
+                 "cornea": (0.0, 0.0, (0.0, 0.0, 0.0, 1.0))}
 CORNEA_IOR = 1.376
+CORNEA_ALPHA = 0.25       # a black, glossy film: a highlight and no haze
 
 
 def _add_materials(ob, res, name, t):
@@ -208,8 +209,11 @@ def _add_materials(ob, res, name, t):
         if subsurface:
             bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
             bsdf.inputs["Subsurface Scale"].default_value = 0.004      # metres: skin scatters a few mm
-        if mname == "cornea":                     # clear: the painted iris shows through
-            bsdf.inputs["Transmission Weight"].default_value = 1.0
+        if mname == "cornea":
+            # clear by alpha rather than transmission: the painted iris shows through in
+            # Cycles, EEVEE (no ray-traced refraction needed) and glTF viewers alike, and
+            # the glossy surface keeps the eye's highlight
+            bsdf.inputs["Alpha"].default_value = CORNEA_ALPHA
             bsdf.inputs["IOR"].default_value = CORNEA_IOR
         if flat is not None:
             bsdf.inputs["Base Color"].default_value = flat

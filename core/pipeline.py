@@ -177,7 +177,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
                        fr.focal_px, fr.principal_point)
     images = {"albedo": tex.albedo, "lit": tex.lit,
               "roughness": roughness_map(min(texture_size, 1024)),
-              "normal": pbr_maps.detail_normal_map(tex.albedo)}
+              "normal": pbr_maps.detail_normal_map(_at_most(tex.albedo, 2048))}
     an.timings["texture"] = _ms(t)
 
     progress(0.85, "save", "Writing the avatar data")
@@ -297,6 +297,14 @@ def face_texel_density(size, uv=None):
                             + np.linalg.norm(np.cross(p[:, 3] - p[:, 0], p[:, 2] - p[:, 0]), axis=-1))
     quv3 = np.concatenate([quv, np.zeros(quv.shape[:2] + (1,))], -1)
     return float(np.sqrt(area(quv3).sum() / (area(hm.template[q]).sum() * 1e4)) * size)
+
+
+def _at_most(image, size):
+    """``image`` scaled down to ``size`` when larger (a 4K detail-normal map adds little)."""
+    import cv2
+    if image.shape[0] <= size:
+        return image
+    return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
 
 
 def _face_materials(hm):

@@ -118,6 +118,7 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
         if event.type == "ESC" or not status.running:
             self._client.cancel(self._job)
             self._finish(context, "Cancelled")
+            shutil.rmtree(self._job_dir, ignore_errors=True)
             self.report({"WARNING"}, "Avatar build cancelled")
             return {"CANCELLED"}
         if event.type != "TIMER":
@@ -130,6 +131,7 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
                 context.window_manager.progress_update(int(msg["fraction"] * 100))
             elif msg["type"] == "error":
                 self._finish(context, msg["message"])
+                shutil.rmtree(self._job_dir, ignore_errors=True)
                 self.report({"ERROR"}, msg["message"])
                 return {"CANCELLED"}
             elif msg["type"] == "result":

@@ -12,7 +12,6 @@ from . import texture
 
 def render_view(shape, verts_cam, quads, uv, face_uv_index, tex, focal_px, principal_point):
     """(H, W, 3) float image of the textured head as the camera saw it, and its mask."""
-    import cv2
     h, w = shape[:2]
     tris = texture.triangulate(quads)
     uv_tris = uv[texture.triangulate(face_uv_index)]

@@ -21,7 +21,6 @@ Everything that depends only on the model and the texture size (which texel
 lies in which triangle, its mirror texel) is computed once per process.
 """
 import dataclasses
-import functools
 
 import numpy as np
 
@@ -339,7 +338,6 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     geo = up(coarse[..., 0:4])
     map_x, map_y, w_full, grey_full = (np.ascontiguousarray(geo[..., k]) for k in range(4))
     w_full = np.clip(w_full, 0.0, 1.0)
-    mirror = (up(coarse[..., 4:6]) + 0.5) * (size / g) - 0.5
 
     # --- albedo at full resolution where the photo sees the texel; elsewhere a completion
     # layer at half size: the mirror image where that one is seen, else a coarse fill

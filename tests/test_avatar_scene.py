@@ -174,7 +174,6 @@ def test_jaw_bone_moves_chin(avatar):
 
 
 def test_eye_bone_turns_left_eyeball(avatar):
-    import bpy
     rig, head = avatar["rig"], avatar["head"]
     groups = {g.index: g.name for g in head.vertex_groups}
     me = head.data
@@ -272,7 +271,6 @@ def test_gltf_export_has_52_morph_targets_and_a_skin(avatar, tmp_path):
 
 def test_identity_sliders_reshape_nose_not_ears(avatar):
     """Widening the nose moves the nose, no ear vertex, and the bones follow the new head."""
-    import bpy
     from core import head_model
     rig, head = avatar["rig"], avatar["head"]
     hm = head_model.load()

@@ -59,7 +59,7 @@ def test_albedo_evens_out_a_side_lit_face(tmp_path_factory, texels):
 def test_iris_colour_blue_and_brown(tmp_path_factory):
     blue, _, _ = build(tmp_path_factory, "faces", "helen_train", "1259817140_1.jpg")
     brown, _, _ = build(tmp_path_factory, "faces", "helen_train", "112655203_1.jpg")
-    (br, bg, bb), (nr, ng, nb) = blue["texture"]["iris_rgb"], brown["texture"]["iris_rgb"]
+    (br, _, bb), (nr, _, nb) = blue["texture"]["iris_rgb"], brown["texture"]["iris_rgb"]
     assert bb > br and nr > 1.5 * nb
     assert (bb - br) > (nb - nr) + 0.1
 

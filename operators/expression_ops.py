@@ -1,7 +1,15 @@
-"""Switch the photo's own expression on or off on an avatar."""
+"""Expressions on an avatar: the photo's own expression, the preset library, a blink."""
 import bpy
 
+from ..core import expressions
 from . import scene_build
+
+
+def _avatar_poll(cls, context):
+    if scene_build.find_avatar_head(context) is None:
+        cls.poll_message_set("Select a Likeness avatar")
+        return False
+    return True
 
 
 class LIKENESS_OT_photo_expression(bpy.types.Operator):
@@ -12,13 +20,7 @@ class LIKENESS_OT_photo_expression(bpy.types.Operator):
 
     enable: bpy.props.BoolProperty(name="Enable", default=True)
 
-    @classmethod
-    def poll(cls, context):
-        head = scene_build.find_avatar_head(context)
-        if head is None:
-            cls.poll_message_set("Select a Likeness avatar")
-            return False
-        return True
+    poll = classmethod(_avatar_poll)
 
     def execute(self, context):
         head = scene_build.find_avatar_head(context)
@@ -36,5 +38,53 @@ class LIKENESS_OT_photo_expression(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (LIKENESS_OT_photo_expression,)
+class LIKENESS_OT_apply_expression(bpy.types.Operator):
+    """Pose the face with an expression from the library (and key it at the current frame)"""
+    bl_idname = "likeness.apply_expression"
+    bl_label = "Apply Expression"
+    bl_options = {"REGISTER", "UNDO"}
+
+    preset: bpy.props.EnumProperty(
+        name="Expression", items=[(k, k.capitalize(), f"Pose the face: {k}") for k in expressions.PRESETS])
+    strength: bpy.props.FloatProperty(name="Strength", min=0.0, max=1.0, default=1.0, subtype="FACTOR")
+    insert_keyframe: bpy.props.BoolProperty(name="Insert Keyframe", default=False,
+                                            description="Key every expression shape key at the current frame")
+
+    poll = classmethod(_avatar_poll)
+
+    def execute(self, context):
+        head = scene_build.find_avatar_head(context)
+        weights = expressions.PRESETS[self.preset]
+        for kb in head.data.shape_keys.key_blocks[1:]:
+            kb.value = weights.get(kb.name, 0.0) * self.strength
+            if self.insert_keyframe:
+                kb.keyframe_insert("value", frame=context.scene.frame_current)
+        return {"FINISHED"}
+
+
+class LIKENESS_OT_add_blink(bpy.types.Operator):
+    """Key a natural blink (both eyes) starting at the current frame"""
+    bl_idname = "likeness.add_blink"
+    bl_label = "Add Blink"
+    bl_options = {"REGISTER", "UNDO"}
+
+    poll = classmethod(_avatar_poll)
+
+    def execute(self, context):
+        head = scene_build.find_avatar_head(context)
+        scene = context.scene
+        fps = scene.render.fps / scene.render.fps_base
+        start = scene.frame_current
+        closed = start + max(1, round(expressions.BLINK_CLOSE_S * fps))
+        opened = closed + max(1, round(expressions.BLINK_OPEN_S * fps))
+        keys = head.data.shape_keys.key_blocks
+        for name in ("eyeBlinkLeft", "eyeBlinkRight"):
+            kb = keys[name]
+            for frame, value in ((start, 0.0), (closed, 1.0), (opened, 0.0)):
+                kb.value = value
+                kb.keyframe_insert("value", frame=frame)
+        return {"FINISHED"}
+
+
+classes = (LIKENESS_OT_photo_expression, LIKENESS_OT_apply_expression, LIKENESS_OT_add_blink)
 register, unregister = bpy.utils.register_classes_factory(classes)

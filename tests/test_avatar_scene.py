@@ -368,3 +368,34 @@ def test_scalp_is_marked_for_hair(avatar):
     assert back.sum() > 5 and weights[back].min() == 1.0
     neck = co[:, 2] < lm[152, 2] - 0.02                                  # below the chin
     assert weights[neck].max() == 0.0
+
+
+def test_expression_presets_and_blink(avatar):
+    """The smile preset lifts the mouth corners; a keyed blink closes the eyes mid-way."""
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    key = head.data.shape_keys
+    bpy.context.view_layer.objects.active = rig
+    scene = bpy.context.scene
+    neutral = landmarks(avatar)
+    try:
+        assert bpy.ops.likeness.apply_expression(preset="smile") == {"FINISHED"}
+        smile = landmarks(avatar)
+        lift_mm = ((smile[[61, 291], 2] - neutral[[61, 291], 2]) * 1000).min()
+        assert lift_mm > 2.0, f"mouth corners rise {lift_mm:.1f} mm"
+        assert bpy.ops.likeness.apply_expression(preset="neutral") == {"FINISHED"}
+        assert max(kb.value for kb in key.key_blocks[1:]) == 0.0
+        scene.frame_set(10)
+        assert bpy.ops.likeness.add_blink() == {"FINISHED"}
+        fps = scene.render.fps / scene.render.fps_base
+        closed = 10 + round(0.10 * fps)
+        scene.frame_set(closed)
+        assert key.key_blocks["eyeBlinkLeft"].value == pytest.approx(1.0)
+        scene.frame_set(closed + round(0.15 * fps) + 2)
+        assert key.key_blocks["eyeBlinkRight"].value == pytest.approx(0.0)
+    finally:
+        if key.animation_data:
+            key.animation_data.action = None
+        for kb in key.key_blocks[1:]:
+            kb.value = 0.0
+        scene.frame_set(1)

@@ -26,6 +26,15 @@ class FitFailed(LikenessError):
     kind = "FitFailed"
 
 
+class BadAudio(LikenessError):
+    """The audio file is missing, unreadable or has no sound track."""
+    kind = "BadAudio"
+
+
+class NoSpeech(LikenessError):
+    kind = "NoSpeech"
+
+
 class InvalidResult(LikenessError):
     """An AvatarResult on disk does not match the schema (shapes, dtypes, NaNs)."""
     kind = "InvalidResult"
@@ -44,7 +53,7 @@ class Cancelled(LikenessError):
 
 
 _BY_KIND = {cls.kind: cls for cls in (
-    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, InvalidResult,
+    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, InvalidResult,
     RuntimeMissing, WorkerDied, Cancelled)}
 
 

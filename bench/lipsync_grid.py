@@ -1,0 +1,60 @@
+"""Lip sync on the GRID clips in ../shared/data against their word timings.
+
+Prints the share of silence frames with the mouth closed (jawOpen below 0.1; target at
+least 90 %), the share of words during which the mouth opens (jawOpen above 0.15 in some
+frame of the word; target at least 95 %), and the time per second of audio.
+
+    .venv/bin/python bench/lipsync_grid.py
+"""
+import glob
+import os
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from core import lipsync  # noqa: E402
+
+FPS = 25.0                                   # GRID's video rate: .align units / 1000 = frames
+NAMES = ["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthPressLeft", "mouthPressRight",
+         "mouthRollLower", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthStretchLeft",
+         "mouthStretchRight", "tongueOut"]
+
+
+def score(clip):
+    weights, _ = lipsync.lipsync(clip, FPS, NAMES)
+    jaw = weights[:, 0]
+    spans = [line.split() for line in open(clip[:-4] + ".align") if line.strip()]
+    silent_closed = silent = words_open = words = 0
+    for start, end, word in spans:
+        f0, f1 = int(int(start) / 1000), int(np.ceil(int(end) / 1000))
+        frames = jaw[f0:min(f1, len(jaw))]
+        if word in ("sil", "sp"):
+            silent += len(frames)
+            silent_closed += int((frames < 0.1).sum())
+        elif len(frames):
+            words += 1
+            words_open += int(frames.max() > 0.15)
+    return silent_closed, silent, words_open, words
+
+
+def main():
+    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
+    totals = np.zeros(4)
+    t0 = time.perf_counter()
+    audio_s = 0.0
+    for clip in clips:
+        totals += score(clip)
+        audio_s += len(lipsync.load_audio(clip)) / lipsync.RATE
+    elapsed = time.perf_counter() - t0
+    print(f"{len(clips)} clips: silence frames with the mouth closed {totals[0] / totals[1] * 100:.1f} % "
+          f"({int(totals[0])}/{int(totals[1])}); words with the mouth opening "
+          f"{totals[2] / totals[3] * 100:.1f} % ({int(totals[2])}/{int(totals[3])}); "
+          f"{elapsed / audio_s:.3f} s per second of audio")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
     likeness avatar PHOTO [PHOTO...] --out DIR [--texture-size N] [--glb] [--fbx] [--preview]
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
+    likeness lipsync AVATAR.blend AUDIO --out OUT.blend
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
@@ -123,6 +124,24 @@ def fit(args):
         raise CommandError(f"{len(failed)} photo(s) could not be fitted")
 
 
+def lipsync(args):
+    """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
+    bpy = enable_addon()
+    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
+    rig = next((o for o in bpy.data.objects if o.type == "ARMATURE" and o.get("likeness_avatar")), None)
+    if rig is None:
+        raise CommandError(f"{args.avatar} holds no Likeness avatar")
+    bpy.context.view_layer.objects.active = rig
+    bpy.context.scene.frame_set(bpy.context.scene.frame_start)
+    try:
+        bpy.ops.likeness.lipsync(filepath=os.path.abspath(args.audio))
+    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
+        raise CommandError(bpy.context.window_manager.likeness_status.message or "lip sync failed") from None
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), compress=True)
+    print(f"likeness: lip sync written to {args.out}")
+
+
 def _select_avatar(bpy, rig):
     for ob in bpy.context.view_layer.objects:
         ob.select_set(False)
@@ -147,12 +166,16 @@ def main(argv=None):
     p = sub.add_parser("fit", help="fit photos without building a scene; one report each")
     p.add_argument("photos", nargs="+", help="photos, each fitted on its own")
     p.add_argument("--report-dir", required=True, help="folder for <photo stem>.json reports")
+    p = sub.add_parser("lipsync", help="animate an avatar's mouth from a speech recording")
+    p.add_argument("avatar", help="a .blend with a Likeness avatar")
+    p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
+    p.add_argument("--out", required=True, help="the .blend to write")
     args = parser.parse_args(argv)
     if args.command == "avatar" and bool(args.photos) == bool(args.sample):
         parser.error("give either PHOTO(s) or --sample")
     sys.path.insert(0, ROOT)
     try:
-        {"avatar": avatar, "fit": fit}[args.command](args)
+        {"avatar": avatar, "fit": fit, "lipsync": lipsync}[args.command](args)
     except CommandError as exc:
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1

@@ -345,3 +345,13 @@ def reshape(phenotype, local_changes, out_path):
              bone_heads=out["bone_heads"].astype(np.float32), bone_tails=out["bone_tails"].astype(np.float32),
              bone_matrices=out["bone_matrices"].astype(np.float32))
     return {"path": out_path}
+
+
+def lipsync(audio, fps, names, out_path):
+    """Per-frame ARKit weights for the speech in ``audio``, written to ``out_path`` (.npz)."""
+    from . import lipsync as lip
+    weights, phones = lip.lipsync(audio, fps, names)
+    np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
+             phones=np.array([p for p, _, _ in phones]),
+             phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2))
+    return {"path": out_path, "frames": int(len(weights)), "phones": len(phones)}

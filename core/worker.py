@@ -70,6 +70,9 @@ class Worker:
                                              texture_size=int(args.get("texture_size", 2048)),
                                              progress=progress)
                 data = {"out_dir": args["out_dir"], "report": data}
+            elif kind == "lipsync":
+                progress(0.1, "lipsync", "Recognising the speech")
+                data = pipeline.lipsync(args["audio"], float(args["fps"]), list(args["names"]), args["out_path"])
             elif kind == "reshape":
                 data = pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
             elif kind == "warmup":

@@ -399,3 +399,50 @@ def test_expression_presets_and_blink(avatar):
         for kb in key.key_blocks[1:]:
             kb.value = 0.0
         scene.frame_set(1)
+
+
+def test_lipsync_from_a_recording(avatar):
+    """A GRID clip's sound animates the avatar's jaw at the scene's frame rate, the mouth is
+    closed in the leading silence and open in the words, and the sound is in the sequencer."""
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    key = head.data.shape_keys
+    scene = bpy.context.scene
+    bpy.context.view_layer.objects.active = rig
+    scene.frame_set(1)
+    clip = data_path("speech", "grid_s1_dev", "bbaf2n.mpg")
+    try:
+        assert bpy.ops.likeness.lipsync(filepath=clip) == {"FINISHED"}
+        assert key.animation_data.action.name.endswith("_lipsync")
+        fps = scene.render.fps / scene.render.fps_base
+        jaw = []
+        for f in range(1, int(3.0 * fps)):
+            scene.frame_set(f)
+            jaw.append(key.key_blocks["jawOpen"].value)
+        jaw = np.array(jaw)
+        silence = jaw[: int(0.9 * fps)]                      # "sil" until 0.95 s (a click at 0.45 s)
+        assert (silence < 0.1).mean() >= 0.75
+        assert jaw[int(0.95 * fps): int(2.1 * fps)].max() > 0.3
+        strips = scene.sequence_editor.strips
+        assert any(s.type == "SOUND" and s.frame_start == 1 for s in strips)
+    finally:
+        key.animation_data.action = None
+        for kb in key.key_blocks[1:]:
+            kb.value = 0.0
+        scene.frame_set(1)
+
+
+def test_lipsync_without_speech_is_refused(avatar, tmp_path):
+    import bpy
+    import wave
+    path = tmp_path / "quiet.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(np.zeros(16000, np.int16).tobytes())
+    bpy.context.view_layer.objects.active = avatar["rig"]
+    actions = len(bpy.data.actions)
+    with pytest.raises(RuntimeError, match="silent"):
+        bpy.ops.likeness.lipsync(filepath=str(path))
+    assert len(bpy.data.actions) == actions

@@ -118,3 +118,25 @@ def test_fit_command_writes_one_report_per_photo(tmp_path):
         assert 4.5 < report["measurements_cm"]["interpupillary_distance"] < 8
     failed = json.loads((tmp_path / "reports" / "empty.json").read_text())
     assert failed["error"]["kind"] == "BadImage" and "empty" in failed["error"]["message"]
+
+
+def test_lipsync_command(avatar_out, tmp_path):
+    out, _ = avatar_out
+    clip = data_path("speech", "grid_s1_dev", "bbaf3s.mpg")
+    proc = run("lipsync", str(out / "avatar.blend"), clip, "--out", str(tmp_path / "talking.blend"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import bpy
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "talking.blend"))
+    try:
+        actions = [a for a in bpy.data.actions if a.name.endswith("_lipsync")]
+        assert len(actions) == 1 and actions[0].frame_range[1] > 60
+        assert any(s.type == "SOUND" for s in bpy.context.scene.sequence_editor.strips)
+    finally:
+        bpy.ops.wm.read_homefile(use_empty=True)
+
+
+def test_lipsync_command_names_bad_audio(avatar_out, tmp_path):
+    out, photo = avatar_out
+    proc = run("lipsync", str(out / "avatar.blend"), photo, "--out", str(tmp_path / "x.blend"))
+    assert proc.returncode == 1 and "no sound track" in proc.stderr
+    assert not (tmp_path / "x.blend").exists()

@@ -32,6 +32,7 @@ FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 FOCAL_PRIOR = 1.4           # focal length in units of the photo's longer side (50 mm on 36 mm)
 ITERATIONS = 30
 CONVERGED = 1e-3            # stop when an iteration lowers the cost by less than this share
+TRACK_ITERATIONS = 4        # per video frame, starting from the previous frame
 AGE_RANGE = (0.5, 1.0)      # anny's age 0.5 is about 18 years, 1.0 about 90: adults
 PHENOTYPE_PRIOR = {"age": 0.667}   # anny's "young" anchor (25 years); others default to 0.5
 
@@ -177,13 +178,18 @@ class _Problem:
     """Unknowns: shared [phenotype (6), local halves (2L)] then per view
     [rotation (3, a left increment), translation (3), log focal (1), expression (52)]."""
 
-    def __init__(self, b, views):
+    def __init__(self, b, views, fixed_identity=None):
         self.b = b
         self.views = views
         self.n_p = len(b.hm.phenotype_labels)
         self.n_l = b.local.shape[1]
         self.n_e = b.expr.shape[1]
-        self.n_shared = self.n_p + self.n_l
+        # with a fixed identity (tracking an avatar) the shared unknowns are dropped
+        self.fixed = fixed_identity
+        self.n_shared = 0 if fixed_identity is not None else self.n_p + self.n_l
+        if fixed_identity is not None:
+            w, _ = b.phenotype_weights(fixed_identity["p"], jacobian=False)
+            self.fixed_shape = b.template + (b.pheno_flat @ w + b.local_flat @ fixed_identity["l"]).reshape(-1, 3)
         self.n_view = 7 + self.n_e
         # the data term is the mean over the photos, so the priors weigh the same for any count
         self.weights = np.sqrt(landmark_weights() / 478.0 / len(views))
@@ -196,8 +202,11 @@ class _Problem:
     def evaluate(self, state, with_jacobian):
         """Residual vector and (optionally) Jacobian for the state dict."""
         b = self.b
-        w, dw = b.phenotype_weights(state["p"], jacobian=with_jacobian)
-        shape = b.template + (b.pheno_flat @ w + b.local_flat @ state["l"]).reshape(-1, 3)
+        if self.fixed is not None:
+            shape = self.fixed_shape
+        else:
+            w, dw = b.phenotype_weights(state["p"], jacobian=with_jacobian)
+            shape = b.template + (b.pheno_flat @ w + b.local_flat @ state["l"]).reshape(-1, 3)
         n_cols = self.n_shared + self.n_view * len(self.views)
         rows_r, rows_j = [], []
         for v, (view, vs) in enumerate(zip(self.views, state["views"])):
@@ -216,8 +225,9 @@ class _Problem:
             d *= sw[:, :, None]
             G = d @ R                                       # d(uv)/d(X), (478, 2, 3)
             J = np.zeros((478, 2, n_cols))
-            J[:, :, :self.n_p] = _chain(G, b.pheno_t) @ dw
-            J[:, :, self.n_p:self.n_shared] = _chain(G, b.local_t)
+            if self.fixed is None:
+                J[:, :, :self.n_p] = _chain(G, b.pheno_t) @ dw
+                J[:, :, self.n_p:self.n_shared] = _chain(G, b.local_t)
             c0 = self.n_shared + v * self.n_view
             J[:, :, c0:c0 + 3] = -d @ _skew(Xc - t)         # left increment of the rotation
             J[:, :, c0 + 3:c0 + 6] = d
@@ -230,9 +240,10 @@ class _Problem:
 
     def regulariser(self, state):
         """Residuals of the priors, and their (diagonal) Jacobian."""
-        r = [np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior),
-             np.sqrt(REG_LOCAL) * state["l"]]
-        diag = [np.full(self.n_p, np.sqrt(REG_PHENOTYPE)), np.full(self.n_l, np.sqrt(REG_LOCAL))]
+        r, diag = [], []
+        if self.fixed is None:
+            r += [np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior), np.sqrt(REG_LOCAL) * state["l"]]
+            diag += [np.full(self.n_p, np.sqrt(REG_PHENOTYPE)), np.full(self.n_l, np.sqrt(REG_LOCAL))]
         for vs in state["views"]:
             r += [np.zeros(6), [np.sqrt(REG_FOCAL) * vs["logf"]], np.sqrt(REG_EXPRESSION) * vs["e"]]
             diag += [np.zeros(6), [np.sqrt(REG_FOCAL)], np.full(self.n_e, np.sqrt(REG_EXPRESSION))]
@@ -246,6 +257,8 @@ class _Problem:
     def box(self, state):
         """Current value and bounds of every unknown (free unknowns: infinite bounds)."""
         x, lo, hi = [state["p"], state["l"]], [self.lower, np.zeros(self.n_l)], [self.upper, np.ones(self.n_l)]
+        if self.fixed is not None:
+            x, lo, hi = [], [], []
         for vs in state["views"]:
             x += [np.zeros(7), vs["e"]]
             lo += [np.full(7, -np.inf), np.zeros(self.n_e)]
@@ -253,8 +266,11 @@ class _Problem:
         return np.concatenate(x), np.concatenate(lo), np.concatenate(hi)
 
     def step(self, state, delta):
-        new = {"p": np.clip(state["p"] + delta[:self.n_p], self.lower, self.upper),
-               "l": np.clip(state["l"] + delta[self.n_p:self.n_shared], 0.0, 1.0), "views": []}
+        if self.fixed is not None:
+            new = {"p": state["p"], "l": state["l"], "views": []}
+        else:
+            new = {"p": np.clip(state["p"] + delta[:self.n_p], self.lower, self.upper),
+                   "l": np.clip(state["l"] + delta[self.n_p:self.n_shared], 0.0, 1.0), "views": []}
         for v, (view, vs) in enumerate(zip(self.views, state["views"])):
             d = delta[self.n_shared + v * self.n_view:self.n_shared + (v + 1) * self.n_view]
             new["views"].append({
@@ -291,20 +307,16 @@ def _start(prob, views, use_regressor):
     return state
 
 
-def fit_views(photos, iterations=ITERATIONS, use_regressor=True):
-    """Fit several photos of one person: ``photos`` is a list of
-    (landmarks (478, 2), image size (w, h), focal length in px or None)."""
-    b = basis()
-    hm = b.hm
-    views = []
-    for landmarks, (w_img, h_img), focal in photos:
-        target = np.asarray(landmarks, np.float64)
-        views.append({"target": target, "centre": np.array([w_img / 2.0, h_img / 2.0]),
-                      "f0": focal or FOCAL_PRIOR * max(w_img, h_img), "focal_fixed": focal is not None,
-                      "scale": float(np.ptp(target[:, 0])), "image_size": (int(w_img), int(h_img))})
-    prob = _Problem(b, views)
-    state = _start(prob, views, use_regressor)
+def _view_inputs(landmarks, image_size, focal):
+    w_img, h_img = image_size
+    target = np.asarray(landmarks, np.float64)
+    return {"target": target, "centre": np.array([w_img / 2.0, h_img / 2.0]),
+            "f0": focal or FOCAL_PRIOR * max(w_img, h_img), "focal_fixed": focal is not None,
+            "scale": float(np.ptp(target[:, 0])), "image_size": (int(w_img), int(h_img))}
 
+
+def _solve(prob, state, iterations):
+    """Levenberg-Marquardt with an active set for the bounds; returns the final state."""
     mu = 1e-3
     cost = prob.cost(state)
     for _ in range(iterations):
@@ -337,25 +349,64 @@ def fit_views(photos, iterations=ITERATIONS, use_regressor=True):
         log.debug("LM cost %.6g mu %.3g", cost, mu)
         if not improved:
             break
+    return state
 
-    shape_state = {"p": state["p"], "l": state["l"]}
-    local = np.zeros(len(hm.local_change_labels))
-    local[b.head_lc] = state["l"][0::2] - state["l"][1::2]
-    out_views = []
+
+def _views_out(b, views, state):
+    out = []
     for view, vs in zip(views, state["views"]):
-        X = b.points(shape_state["p"], shape_state["l"], vs["e"])
+        X = b.points(state["p"], state["l"], vs["e"])
         f = view["f0"] * np.exp(vs["logf"])
         uv = project(X, vs["R"], vs["t"], f, view["centre"])
         cam_z = (X @ vs["R"].T + vs["t"])[:, 2]
         if not np.isfinite(uv).all() or (cam_z <= 0).any():
             raise FitFailed("The head model could not be fitted to this photo.")
-        out_views.append(View(
+        out.append(View(
             facial_actions=vs["e"].copy(), rotation=vs["R"], translation=vs["t"], focal_px=float(f),
             focal_fixed=view["focal_fixed"], principal_point=(float(view["centre"][0]), float(view["centre"][1])),
             image_size=view["image_size"],
             residual_px=float(np.linalg.norm(uv - view["target"], axis=1).mean()),
             landmarks_px=uv.astype(np.float32)))
-    return FitResult(phenotype=state["p"].copy(), local_changes=local, views=out_views)
+    return out
+
+
+def fit_views(photos, iterations=ITERATIONS, use_regressor=True):
+    """Fit several photos of one person: ``photos`` is a list of
+    (landmarks (478, 2), image size (w, h), focal length in px or None)."""
+    b = basis()
+    views = [_view_inputs(*p) for p in photos]
+    prob = _Problem(b, views)
+    state = _solve(prob, _start(prob, views, use_regressor), iterations)
+    local = np.zeros(len(b.hm.local_change_labels))
+    local[b.head_lc] = state["l"][0::2] - state["l"][1::2]
+    return FitResult(phenotype=state["p"].copy(), local_changes=local, views=_views_out(b, views, state))
+
+
+def identity_halves(local_changes):
+    """anny's signed local changes (all of them) -> the fit's [increase, decrease] halves."""
+    b = basis()
+    head = np.asarray(local_changes, np.float64)[b.head_lc]
+    return np.stack([np.maximum(head, 0), np.maximum(-head, 0)], 1).reshape(-1)
+
+
+def fit_expression(landmarks, image_size, phenotype, local_halves, previous=None,
+                   iterations=TRACK_ITERATIONS):
+    """Pose, focal and expression of a known identity in one image (tracking): returns the
+    View and the state to start the next frame from."""
+    b = basis()
+    view = _view_inputs(landmarks, image_size, None)
+    identity = {"p": np.asarray(phenotype, np.float64), "l": np.asarray(local_halves, np.float64)}
+    prob = _Problem(b, [view], fixed_identity=identity)
+    if previous is None:
+        state = _start(prob, [view], True)
+        state["p"], state["l"] = identity["p"], identity["l"]
+        X = b.points(identity["p"], identity["l"], state["views"][0]["e"])
+        state["views"][0]["R"], state["views"][0]["t"] = _initial_pose(
+            X, view["target"], view["f0"], view["centre"], state["views"][0]["R"])
+    else:
+        state = {"p": identity["p"], "l": identity["l"], "views": [dict(previous)]}
+    state = _solve(prob, state, iterations)
+    return _views_out(b, [view], state)[0], state["views"][0]
 
 
 def head_pose_degrees(rotation):

@@ -1,0 +1,40 @@
+"""Performance capture on the GRID clips: the speaker's identity is fitted once (first
+frame), then every frame is tracked. Prints frames per second (landmarks + solve) and the
+landmark reprojection error of the animated avatar against mediapipe's landmarks.
+
+    .venv/bin/python bench/track_grid.py [--clips N]
+"""
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from core import detect, fit, track  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clips", type=int, default=5)
+    args = ap.parse_args()
+    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
+    first, _ = track.frames(clips[0])
+    ident = fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
+    rates, errors = [], []
+    for clip in clips[:args.clips]:
+        images, fps = track.frames(clip)
+        tr = track.track(images, fps, ident.phenotype, ident.local_changes)
+        rates.append(len(images) / tr.seconds)
+        errors.append(np.nanmean(tr.residual_px))
+        print(f"{os.path.basename(clip)}: {len(images)} frames at {rates[-1]:.1f} fps, reprojection "
+              f"{errors[-1]:.2f} px, jawOpen max {tr.weights[:, 24].max():.2f}")
+    print(f"== {len(rates)} clips (360x288): {np.mean(rates):.1f} frames per second, reprojection "
+          f"error {np.mean(errors):.2f} px mean")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
     likeness lipsync AVATAR.blend AUDIO --out OUT.blend
+    likeness track AVATAR.blend VIDEO --out OUT.blend
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
@@ -124,8 +125,8 @@ def fit(args):
         raise CommandError(f"{len(failed)} photo(s) could not be fitted")
 
 
-def lipsync(args):
-    """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
+def _animate(args, operator, source):
+    """Open the avatar's .blend, run an animation operator on ``source``, save as --out."""
     bpy = enable_addon()
     bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
     rig = next((o for o in bpy.data.objects if o.type == "ARMATURE" and o.get("likeness_avatar")), None)
@@ -134,12 +135,22 @@ def lipsync(args):
     bpy.context.view_layer.objects.active = rig
     bpy.context.scene.frame_set(bpy.context.scene.frame_start)
     try:
-        bpy.ops.likeness.lipsync(filepath=os.path.abspath(args.audio))
+        getattr(bpy.ops.likeness, operator)(filepath=os.path.abspath(source))
     except RuntimeError:          # background mode: bpy.ops raises the operator's error report
-        raise CommandError(bpy.context.window_manager.likeness_status.message or "lip sync failed") from None
+        raise CommandError(bpy.context.window_manager.likeness_status.message or f"{operator} failed") from None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), compress=True)
-    print(f"likeness: lip sync written to {args.out}")
+    print(f"likeness: {operator} written to {args.out}")
+
+
+def lipsync(args):
+    """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
+    _animate(args, "lipsync", args.audio)
+
+
+def track(args):
+    """Animate the avatar in a .blend from a video of a face; save as another .blend."""
+    _animate(args, "track_video", args.video)
 
 
 def _select_avatar(bpy, rig):
@@ -170,12 +181,16 @@ def main(argv=None):
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
     p.add_argument("--out", required=True, help="the .blend to write")
+    p = sub.add_parser("track", help="animate an avatar from a video of a face")
+    p.add_argument("avatar", help="a .blend with a Likeness avatar")
+    p.add_argument("video", help="a video file with one face")
+    p.add_argument("--out", required=True, help="the .blend to write")
     args = parser.parse_args(argv)
     if args.command == "avatar" and bool(args.photos) == bool(args.sample):
         parser.error("give either PHOTO(s) or --sample")
     sys.path.insert(0, ROOT)
     try:
-        {"avatar": avatar, "fit": fit, "lipsync": lipsync}[args.command](args)
+        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track}[args.command](args)
     except CommandError as exc:
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1

@@ -355,3 +355,22 @@ def lipsync(audio, fps, names, out_path):
              phones=np.array([p for p, _, _ in phones]),
              phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2))
     return {"path": out_path, "frames": int(len(weights)), "phones": len(phones)}
+
+
+def track_video(video, phenotype, local_changes, out_path):
+    """Performance capture of ``video`` for the identity (phenotype, {anny label: value}),
+    written to ``out_path`` (.npz): per-frame ARKit weights and head rotation."""
+    from . import track
+    hm = head_model.load()
+    local = np.zeros(len(hm.local_change_labels))
+    for label, value in local_changes.items():
+        local[hm.local_change_labels.index(label)] = value
+    images, fps = track.frames(video)
+    if not images:
+        from .errors import BadImage
+        raise BadImage(f"{os.path.basename(video)} holds no video frames Likeness can read.")
+    tr = track.track(images, fps, np.asarray(phenotype, np.float64), local)
+    head_rotation = np.einsum("ij,njk->nik", fit.FRONTAL.T, tr.rotations)    # in the head's world frame
+    np.savez(out_path, weights=tr.weights.astype(np.float32), names=np.array(hm.facial_action_labels),
+             head_rotation=head_rotation.astype(np.float32), found=tr.found, fps=np.float32(fps))
+    return {"path": out_path, "frames": len(images), "found": int(tr.found.sum())}

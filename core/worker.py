@@ -73,6 +73,10 @@ class Worker:
             elif kind == "lipsync":
                 progress(0.1, "lipsync", "Recognising the speech")
                 data = pipeline.lipsync(args["audio"], float(args["fps"]), list(args["names"]), args["out_path"])
+            elif kind == "track":
+                progress(0.1, "track", "Tracking the face")
+                data = pipeline.track_video(args["video"], args["phenotype"], args["local_changes"],
+                                            args["out_path"])
             elif kind == "reshape":
                 data = pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
             elif kind == "warmup":

@@ -6,6 +6,7 @@ import tempfile
 import bpy
 import numpy as np
 from bpy_extras import anim_utils
+from mathutils import Matrix
 
 from .. import preferences
 from ..core import worker_client
@@ -18,18 +19,18 @@ LIPSYNC_KEYS = ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthPre
                 "mouthStretchRight", "tongueOut")
 
 
-def write_shape_key_curves(key, action_name, frames, curves):
-    """Key ``curves`` ({shape key name: values per frame}) at ``frames`` into a new action on
-    ``key`` (a Key datablock) with one fcurve per key, filled through foreach_set."""
-    if key.animation_data is None:
-        key.animation_data_create()
+def write_curves(owner, id_type, action_name, frames, curves):
+    """Key ``curves`` ({(data path, index): values per frame}) at ``frames`` into a new action
+    on ``owner`` (an ID), one fcurve each, filled through foreach_set."""
+    if owner.animation_data is None:
+        owner.animation_data_create()
     action = bpy.data.actions.new(action_name)
-    slot = action.slots.new(id_type="KEY", name=key.name)
-    key.animation_data.action = action
-    key.animation_data.action_slot = slot
+    slot = action.slots.new(id_type=id_type, name=owner.name)
+    owner.animation_data.action = action
+    owner.animation_data.action_slot = slot
     bag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
-    for name, values in curves.items():
-        fc = bag.fcurves.new(f'key_blocks["{name}"].value')
+    for (path, index), values in curves.items():
+        fc = bag.fcurves.new(path, index=index)
         fc.keyframe_points.add(len(frames))
         co = np.column_stack([frames, values]).astype(np.float32).ravel()
         fc.keyframe_points.foreach_set("co", co)
@@ -49,12 +50,7 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
     filter_sound: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
     filter_movie: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
 
-    @classmethod
-    def poll(cls, context):
-        if scene_build.find_avatar_head(context) is None:
-            cls.poll_message_set("Select a Likeness avatar")
-            return False
-        return True
+    poll = classmethod(scene_build.avatar_poll)
 
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
@@ -81,8 +77,8 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)
         name = f"{head.name.removesuffix('_head')}_lipsync"
-        write_shape_key_curves(head.data.shape_keys, name, frames,
-                               {n: weights[:, i] for i, n in enumerate(names)})
+        write_curves(head.data.shape_keys, "KEY", name, frames,
+                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
         editor = scene.sequence_editor or scene.sequence_editor_create()
         editor.strips.new_sound(name, audio, channel=1 + len(editor.strips), frame_start=start)
         scene.frame_end = max(scene.frame_end, int(frames[-1]))
@@ -90,5 +86,56 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (LIKENESS_OT_lipsync,)
+class LIKENESS_OT_track_video(bpy.types.Operator):
+    """Animate the selected avatar from a video of a face: its expression on the ARKit shape
+    keys and the head's rotation on the head bone, one key per video frame"""
+    bl_idname = "likeness.track_video"
+    bl_label = "Track Video"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(name="Video", subtype="FILE_PATH")
+    filter_movie: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+
+    poll = classmethod(scene_build.avatar_poll)
+    invoke = LIKENESS_OT_lipsync.invoke
+
+    def execute(self, context):
+        head = scene_build.find_avatar_head(context)
+        rig = head.parent
+        ident = rig.likeness_identity
+        video = bpy.path.abspath(self.filepath)
+        out = os.path.join(tempfile.mkdtemp(prefix="likeness-track-"), "track.npz")
+        try:
+            client = worker_client.shared_client(preferences.worker_python())
+            client.run("track", video=video, phenotype=[p.value for p in ident.phenotype],
+                       local_changes={it.label: it.value for it in ident.local}, out_path=out)
+            with np.load(out, allow_pickle=False) as z:
+                weights, names, head_rot = z["weights"], [str(n) for n in z["names"]], z["head_rotation"]
+                video_fps = float(z["fps"])
+        except Exception as exc:  # noqa: BLE001 - reported, the scene stays unchanged
+            _report_failure(self, exc)
+            return {"CANCELLED"}
+        finally:
+            if os.path.exists(out):
+                os.remove(out)
+            os.rmdir(os.path.dirname(out))
+        scene = context.scene
+        fps = scene.render.fps / scene.render.fps_base
+        frames = scene.frame_current + np.arange(len(weights)) * (fps / video_fps)
+        name = f"{head.name.removesuffix('_head')}_track"
+        write_curves(head.data.shape_keys, "KEY", name, frames,
+                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+        # the head's rotation, in the head bone's own rest frame
+        rest = np.array(rig.data.bones["head"].matrix_local.to_3x3())
+        local = np.einsum("ji,njk,kl->nil", rest, head_rot, rest)
+        quats = np.array([Matrix(m.tolist()).to_quaternion() for m in local])
+        rig.pose.bones["head"].rotation_mode = "QUATERNION"
+        write_curves(rig, "OBJECT", f"{name}_head", frames,
+                     {('pose.bones["head"].rotation_quaternion', k): quats[:, k] for k in range(4)})
+        scene.frame_end = max(scene.frame_end, int(frames[-1]))
+        self.report({"INFO"}, f"Tracked {len(weights)} frames of {os.path.basename(video)}")
+        return {"FINISHED"}
+
+
+classes = (LIKENESS_OT_lipsync, LIKENESS_OT_track_video)
 register, unregister = bpy.utils.register_classes_factory(classes)

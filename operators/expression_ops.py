@@ -5,11 +5,6 @@ from ..core import expressions
 from . import scene_build
 
 
-def _avatar_poll(cls, context):
-    if scene_build.find_avatar_head(context) is None:
-        cls.poll_message_set("Select a Likeness avatar")
-        return False
-    return True
 
 
 class LIKENESS_OT_photo_expression(bpy.types.Operator):
@@ -20,7 +15,7 @@ class LIKENESS_OT_photo_expression(bpy.types.Operator):
 
     enable: bpy.props.BoolProperty(name="Enable", default=True)
 
-    poll = classmethod(_avatar_poll)
+    poll = classmethod(scene_build.avatar_poll)
 
     def execute(self, context):
         head = scene_build.find_avatar_head(context)
@@ -50,7 +45,7 @@ class LIKENESS_OT_apply_expression(bpy.types.Operator):
     insert_keyframe: bpy.props.BoolProperty(name="Insert Keyframe", default=False,
                                             description="Key every expression shape key at the current frame")
 
-    poll = classmethod(_avatar_poll)
+    poll = classmethod(scene_build.avatar_poll)
 
     def execute(self, context):
         head = scene_build.find_avatar_head(context)
@@ -68,7 +63,7 @@ class LIKENESS_OT_add_blink(bpy.types.Operator):
     bl_label = "Add Blink"
     bl_options = {"REGISTER", "UNDO"}
 
-    poll = classmethod(_avatar_poll)
+    poll = classmethod(scene_build.avatar_poll)
 
     def execute(self, context):
         head = scene_build.find_avatar_head(context)

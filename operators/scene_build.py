@@ -322,3 +322,11 @@ def find_avatar_head(context):
         if c is not None and c.type == "MESH" and c.get(AVATAR_TAG) and c.data.shape_keys:
             return c
     return None
+
+
+def avatar_poll(cls, context):
+    """poll() for operators that act on the selected avatar, with the reason when greyed out."""
+    if find_avatar_head(context) is None:
+        cls.poll_message_set("Select a Likeness avatar")
+        return False
+    return True

@@ -80,7 +80,9 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator_menu_enum("likeness.apply_expression", "preset", text="Expression", icon="MONKEY")
         row.operator("likeness.add_blink", icon="HIDE_ON")
-        layout.operator("likeness.lipsync", icon="SPEAKER")
+        row = layout.row(align=True)
+        row.operator("likeness.lipsync", icon="SPEAKER")
+        row.operator("likeness.track_video", icon="CAMERA_DATA")
         for title, prefix in KEY_GROUPS:
             _slider_box(layout, title, [(kb, kb.name) for kb in keys[1:] if kb.name.startswith(prefix)])
 

@@ -446,3 +446,33 @@ def test_lipsync_without_speech_is_refused(avatar, tmp_path):
     with pytest.raises(RuntimeError, match="silent"):
         bpy.ops.likeness.lipsync(filepath=str(path))
     assert len(bpy.data.actions) == actions
+
+
+def test_track_video_onto_the_avatar(avatar):
+    """A GRID clip drives the avatar: 52 key curves and the head bone's rotation, one key a frame."""
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    key = head.data.shape_keys
+    scene = bpy.context.scene
+    bpy.context.view_layer.objects.active = rig
+    scene.frame_set(1)
+    try:
+        assert bpy.ops.likeness.track_video(filepath=data_path("speech", "grid_s1_dev", "bbaf3s.mpg")) == {"FINISHED"}
+        assert key.animation_data.action.name.endswith("_track")
+        assert rig.animation_data.action.name.endswith("_track_head")
+        jaw, quat = [], []
+        for f in range(1, 70):
+            scene.frame_set(f)
+            jaw.append(key.key_blocks["jawOpen"].value)
+            quat.append(tuple(rig.pose.bones["head"].rotation_quaternion))
+        assert np.ptp(jaw) > 0.08
+        angles = [2 * np.degrees(np.arccos(min(abs(q[0]), 1.0))) for q in quat]
+        assert max(angles) < 25                                  # a frontal speaker
+        assert len({tuple(np.round(q, 4)) for q in quat}) > 10   # but the head moves
+    finally:
+        key.animation_data.action = None
+        rig.animation_data.action = None
+        rig.pose.bones["head"].rotation_quaternion = (1, 0, 0, 0)
+        for kb in key.key_blocks[1:]:
+            kb.value = 0.0
+        scene.frame_set(1)

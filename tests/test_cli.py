@@ -140,3 +140,23 @@ def test_lipsync_command_names_bad_audio(avatar_out, tmp_path):
     proc = run("lipsync", str(out / "avatar.blend"), photo, "--out", str(tmp_path / "x.blend"))
     assert proc.returncode == 1 and "no sound track" in proc.stderr
     assert not (tmp_path / "x.blend").exists()
+
+
+def test_track_command(avatar_out, tmp_path):
+    out, _ = avatar_out
+    clip = data_path("speech", "grid_s1_dev", "bbaf4p.mpg")
+    proc = run("track", str(out / "avatar.blend"), clip, "--out", str(tmp_path / "acted.blend"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "acted.blend").stat().st_size > 1000
+
+
+def test_track_command_video_without_a_face(avatar_out, tmp_path):
+    import numpy as np
+    from skimage import data
+    from core.image_io import write_png
+    out, _ = avatar_out
+    still = tmp_path / "cup.png"
+    write_png(str(still), np.asarray(data.coffee()))
+    proc = run("track", str(out / "avatar.blend"), str(still), "--out", str(tmp_path / "x.blend"))
+    assert proc.returncode == 1 and "No face was found in any frame" in proc.stderr
+    assert not (tmp_path / "x.blend").exists()

@@ -1,6 +1,7 @@
 """Animation from outside the scene: lip sync from an audio file (written as keyframes on the
 avatar's own ARKit shape keys, with the sound in the sequencer for playback in sync)."""
 import os
+import shutil
 import tempfile
 
 import bpy
@@ -39,6 +40,22 @@ def write_curves(owner, id_type, action_name, frames, curves):
     return action
 
 
+def worker_arrays(op, kind, **args):
+    """Run a worker job that writes an .npz (``out_path``); its arrays, or None after the
+    failure was reported (nothing in the scene has changed then)."""
+    out = os.path.join(tempfile.mkdtemp(prefix=f"likeness-{kind}-"), f"{kind}.npz")
+    try:
+        client = worker_client.shared_client(preferences.worker_python())
+        client.run(kind, out_path=out, **args)
+        with np.load(out, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception as exc:  # noqa: BLE001 - reported to the user
+        _report_failure(op, exc)
+        return None
+    finally:
+        shutil.rmtree(os.path.dirname(out), ignore_errors=True)
+
+
 class LIKENESS_OT_lipsync(bpy.types.Operator):
     """Animate the selected avatar's mouth from a speech recording (wav, flac, mp3 or a video's
     sound), from the current frame, and add the sound to the sequencer"""
@@ -61,19 +78,10 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         scene = context.scene
         fps = scene.render.fps / scene.render.fps_base
         audio = bpy.path.abspath(self.filepath)
-        out = os.path.join(tempfile.mkdtemp(prefix="likeness-lipsync-"), "lipsync.npz")
-        try:
-            client = worker_client.shared_client(preferences.worker_python())
-            client.run("lipsync", audio=audio, fps=fps, names=list(LIPSYNC_KEYS), out_path=out)
-            with np.load(out, allow_pickle=False) as z:
-                weights, names = z["weights"], [str(n) for n in z["names"]]
-        except Exception as exc:  # noqa: BLE001 - reported, the scene stays unchanged
-            _report_failure(self, exc)
+        data = worker_arrays(self, "lipsync", audio=audio, fps=fps, names=list(LIPSYNC_KEYS))
+        if data is None:
             return {"CANCELLED"}
-        finally:
-            if os.path.exists(out):
-                os.remove(out)
-            os.rmdir(os.path.dirname(out))
+        weights, names = data["weights"], [str(n) for n in data["names"]]
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)
         name = f"{head.name.removesuffix('_head')}_lipsync"
@@ -104,21 +112,12 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
         rig = head.parent
         ident = rig.likeness_identity
         video = bpy.path.abspath(self.filepath)
-        out = os.path.join(tempfile.mkdtemp(prefix="likeness-track-"), "track.npz")
-        try:
-            client = worker_client.shared_client(preferences.worker_python())
-            client.run("track", video=video, phenotype=[p.value for p in ident.phenotype],
-                       local_changes={it.label: it.value for it in ident.local}, out_path=out)
-            with np.load(out, allow_pickle=False) as z:
-                weights, names, head_rot = z["weights"], [str(n) for n in z["names"]], z["head_rotation"]
-                video_fps = float(z["fps"])
-        except Exception as exc:  # noqa: BLE001 - reported, the scene stays unchanged
-            _report_failure(self, exc)
+        data = worker_arrays(self, "track", video=video, phenotype=[p.value for p in ident.phenotype],
+                             local_changes={it.label: it.value for it in ident.local})
+        if data is None:
             return {"CANCELLED"}
-        finally:
-            if os.path.exists(out):
-                os.remove(out)
-            os.rmdir(os.path.dirname(out))
+        weights, names, head_rot = data["weights"], [str(n) for n in data["names"]], data["head_rotation"]
+        video_fps = float(data["fps"])
         scene = context.scene
         fps = scene.render.fps / scene.render.fps_base
         frames = scene.frame_current + np.arange(len(weights)) * (fps / video_fps)

@@ -8,6 +8,7 @@ import itertools
 import logging
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,19 @@ class WorkerClient:
             out.append(msg)
             msg = self._next(self.messages, 0.0)
         return out
+
+    def run_arrays(self, kind, **args):
+        """Run a job that writes an .npz to the ``out_path`` it is given; return its arrays.
+        The temporary folder is removed whatever happens."""
+        import numpy as np
+        folder = tempfile.mkdtemp(prefix=f"likeness-{kind}-")
+        out = os.path.join(folder, f"{kind}.npz")
+        try:
+            self.run(kind, out_path=out, **args)
+            with np.load(out, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def run(self, kind, on_progress=None, timeout=None, **args):
         """Run one job to the end; returns its result data or raises its domain error."""

@@ -1,8 +1,6 @@
 """Animation from outside the scene: lip sync from an audio file (written as keyframes on the
 avatar's own ARKit shape keys, with the sound in the sequencer for playback in sync)."""
 import os
-import shutil
-import tempfile
 
 import bpy
 import numpy as np
@@ -41,19 +39,13 @@ def write_curves(owner, id_type, action_name, frames, curves):
 
 
 def worker_arrays(op, kind, **args):
-    """Run a worker job that writes an .npz (``out_path``); its arrays, or None after the
-    failure was reported (nothing in the scene has changed then)."""
-    out = os.path.join(tempfile.mkdtemp(prefix=f"likeness-{kind}-"), f"{kind}.npz")
+    """A worker job's arrays, or None after the failure was reported (nothing in the scene
+    has changed then)."""
     try:
-        client = worker_client.shared_client(preferences.worker_python())
-        client.run(kind, out_path=out, **args)
-        with np.load(out, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        return worker_client.shared_client(preferences.worker_python()).run_arrays(kind, **args)
     except Exception as exc:  # noqa: BLE001 - reported to the user
         _report_failure(op, exc)
         return None
-    finally:
-        shutil.rmtree(os.path.dirname(out), ignore_errors=True)
 
 
 class LIKENESS_OT_lipsync(bpy.types.Operator):

@@ -6,8 +6,6 @@ values (anny's full model, exact) and updates the mesh, every shape key (by
 the change of the basis, so hand edits to the keys survive) and the bones.
 """
 import logging
-import os
-import tempfile
 
 import bpy
 import numpy as np
@@ -77,13 +75,8 @@ def apply_identity(context, rig):
     ident = rig.likeness_identity
     head = next(c for c in rig.children if c.type == "MESH")
     client = worker_client.shared_client(preferences.worker_python())
-    out_path = os.path.join(tempfile.mkdtemp(prefix="likeness-reshape-"), "head.npz")
-    client.run("reshape", phenotype=[p.value for p in ident.phenotype],
-               local_changes={item.label: item.value for item in ident.local}, out_path=out_path)
-    with np.load(out_path, allow_pickle=False) as z:
-        new = {k: z[k] for k in z.files}
-    os.remove(out_path)
-    os.rmdir(os.path.dirname(out_path))
+    new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],
+                            local_changes={item.label: item.value for item in ident.local})
     _apply_to_mesh(head, new["vertices"])
     _apply_to_bones(context, rig, new)
 

@@ -125,8 +125,9 @@ def fit(args):
         raise CommandError(f"{len(failed)} photo(s) could not be fitted")
 
 
-def _animate(args, operator, source):
-    """Open the avatar's .blend, run an animation operator on ``source``, save as --out."""
+def _animate(args, operator, source, **options):
+    """Open the avatar's .blend, run an animation operator on ``source`` (with ``options``),
+    save as --out."""
     bpy = enable_addon()
     bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
     rig = next((o for o in bpy.data.objects if o.type == "ARMATURE" and o.get("likeness_avatar")), None)
@@ -135,7 +136,7 @@ def _animate(args, operator, source):
     bpy.context.view_layer.objects.active = rig
     bpy.context.scene.frame_set(bpy.context.scene.frame_start)
     try:
-        getattr(bpy.ops.likeness, operator)(filepath=os.path.abspath(source))
+        getattr(bpy.ops.likeness, operator)(filepath=os.path.abspath(source), **options)
     except RuntimeError:          # background mode: bpy.ops raises the operator's error report
         raise CommandError(bpy.context.window_manager.likeness_status.message or f"{operator} failed") from None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
@@ -145,7 +146,10 @@ def _animate(args, operator, source):
 
 def lipsync(args):
     """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
-    _animate(args, "lipsync", args.audio)
+    transcript = args.transcript or ""
+    if os.path.isfile(transcript):
+        transcript = os.path.abspath(transcript)
+    _animate(args, "lipsync", args.audio, transcript=transcript, life=not args.no_life, seed=args.seed)
 
 
 def track(args):
@@ -181,6 +185,9 @@ def main(argv=None):
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
     p.add_argument("--out", required=True, help="the .blend to write")
+    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it")
+    p.add_argument("--no-life", action="store_true", help="no blinks and brow raises")
+    p.add_argument("--seed", type=int, default=0, help="seed of the blink and brow timing")
     p = sub.add_parser("track", help="animate an avatar from a video of a face")
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("video", help="a video file with one face")

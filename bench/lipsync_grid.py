@@ -2,7 +2,8 @@
 
 Prints the share of silence frames with the mouth closed (jawOpen below 0.1; target at
 least 90 %), the share of words during which the mouth opens (jawOpen above 0.15 in some
-frame of the word; target at least 95 %), and the time per second of audio.
+frame of the word; target at least 95 %), and the time per second of audio; once with free
+phone recognition and once aligned to the clip's words (what `--transcript` does).
 
     .venv/bin/python bench/lipsync_grid.py
 """
@@ -24,10 +25,11 @@ NAMES = ["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthPressLeft"
          "mouthStretchRight", "tongueOut"]
 
 
-def score(clip):
-    weights, _ = lipsync.lipsync(clip, FPS, NAMES)
-    jaw = weights[:, 0]
+def score(clip, with_transcript):
     spans = [line.split() for line in open(clip[:-4] + ".align") if line.strip()]
+    text = " ".join(w for _, _, w in spans if w not in ("sil", "sp")) if with_transcript else None
+    weights = lipsync.lipsync(clip, FPS, NAMES, transcript=text)[0]
+    jaw = weights[:, 0]
     silent_closed = silent = words_open = words = 0
     for start, end, word in spans:
         f0, f1 = int(int(start) / 1000), int(np.ceil(int(end) / 1000))
@@ -43,17 +45,18 @@ def score(clip):
 
 def main():
     clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
-    totals = np.zeros(4)
-    t0 = time.perf_counter()
-    audio_s = 0.0
-    for clip in clips:
-        totals += score(clip)
-        audio_s += len(lipsync.load_audio(clip)) / lipsync.RATE
-    elapsed = time.perf_counter() - t0
-    print(f"{len(clips)} clips: silence frames with the mouth closed {totals[0] / totals[1] * 100:.1f} % "
-          f"({int(totals[0])}/{int(totals[1])}); words with the mouth opening "
-          f"{totals[2] / totals[3] * 100:.1f} % ({int(totals[2])}/{int(totals[3])}); "
-          f"{elapsed / audio_s:.3f} s per second of audio")
+    audio_s = sum(len(lipsync.load_audio(clip)) / lipsync.RATE for clip in clips)
+    for with_transcript in (False, True):
+        totals = np.zeros(4)
+        t0 = time.perf_counter()
+        for clip in clips:
+            totals += score(clip, with_transcript)
+        elapsed = time.perf_counter() - t0
+        print(f"{len(clips)} clips, {'aligned to the transcript' if with_transcript else 'recognised'}: "
+              f"silence frames with the mouth closed {totals[0] / totals[1] * 100:.1f} % "
+              f"({int(totals[0])}/{int(totals[1])}); words with the mouth opening "
+              f"{totals[2] / totals[3] * 100:.1f} % ({int(totals[2])}/{int(totals[3])}); "
+              f"{elapsed / audio_s:.3f} s per second of audio")
 
 
 if __name__ == "__main__":

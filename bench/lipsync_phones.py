@@ -1,8 +1,9 @@
 """Phoneme boundary error against the hand-checked phone TextGrids in ../shared/data/speech/praatio.
 
-Our recogniser is free phone recognition (no transcript), so the phone labels may differ;
-the error of each reference boundary between two phones is its distance to the nearest
-boundary we found. Prints the mean and median in ms per utterance.
+Twice per utterance: free phone recognition (no transcript; the labels may differ), and
+forced alignment of the words of the TextGrid's word tier (what `--transcript` does). The
+error of each reference boundary between two phones is its distance to the nearest boundary
+we found. Prints the mean and median in ms per utterance.
 
     .venv/bin/python bench/lipsync_phones.py
 """
@@ -18,7 +19,8 @@ sys.path.insert(0, ROOT)
 from core import lipsync  # noqa: E402
 
 DATA = os.path.join(ROOT, "..", "shared", "data", "speech", "praatio")
-UTTERANCES = (("bobby.wav", "bobby_phones.TextGrid"), ("mary.wav", "mary.TextGrid"))
+UTTERANCES = (("bobby.wav", "bobby_phones.TextGrid", "bobby_words.TextGrid"),
+              ("mary.wav", "mary.TextGrid", "mary.TextGrid"))
 
 
 def phone_tier(path, tier="phone"):
@@ -32,15 +34,19 @@ def phone_tier(path, tier="phone"):
 
 
 def main():
-    for audio, grid in UTTERANCES:
+    for audio, grid, words_grid in UTTERANCES:
         ref = [seg for seg in phone_tier(os.path.join(DATA, grid)) if seg[2]]
         ref_bounds = np.array([a for a, _, _ in ref[1:]])          # between consecutive phones
-        ours = [p for p in lipsync.phonemes(lipsync.load_audio(os.path.join(DATA, audio))) if p[0] != "SIL"]
-        our_bounds = np.array(sorted({t for _, a, b in ours for t in (a, b)}))
-        err = np.abs(ref_bounds[:, None] - our_bounds[None]).min(1) * 1000
-        print(f"{audio}: {len(ref)} reference phones, {len(ours)} recognised "
-              f"({' '.join(p for p, _, _ in ours)}); boundary error mean {err.mean():.0f} ms, "
-              f"median {np.median(err):.0f} ms")
+        pcm = lipsync.load_audio(os.path.join(DATA, audio))
+        text = " ".join(w for _, _, w in phone_tier(os.path.join(DATA, words_grid), "word") if w)
+        runs = (("recognised", lipsync.phonemes(pcm)), (f"aligned to '{text}'", lipsync.aligned_phonemes(pcm, text)[0]))
+        for how, phones in runs:
+            ours = [p for p in phones if p[0] != "SIL"]
+            our_bounds = np.array(sorted({t for _, a, b in ours for t in (a, b)}))
+            err = np.abs(ref_bounds[:, None] - our_bounds[None]).min(1) * 1000
+            print(f"{audio}, {how}: {len(ref)} reference phones, {len(ours)} found "
+                  f"({' '.join(p for p, _, _ in ours)}); boundary error mean {err.mean():.0f} ms, "
+                  f"median {np.median(err):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,11 @@ class NoSpeech(LikenessError):
     kind = "NoSpeech"
 
 
+class BadTranscript(LikenessError):
+    """A lip-sync transcript Likeness cannot use (no known word)."""
+    kind = "BadTranscript"
+
+
 class InvalidResult(LikenessError):
     """An AvatarResult on disk does not match the schema (shapes, dtypes, NaNs)."""
     kind = "InvalidResult"
@@ -53,8 +58,8 @@ class Cancelled(LikenessError):
 
 
 _BY_KIND = {cls.kind: cls for cls in (
-    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, InvalidResult,
-    RuntimeMissing, WorkerDied, Cancelled)}
+    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, BadTranscript,
+    InvalidResult, RuntimeMissing, WorkerDied, Cancelled)}
 
 
 def from_kind(kind, message):

@@ -1,15 +1,23 @@
 """Lip sync from speech: phonemes with pocketsphinx (its bundled US-English acoustic model
 and phone language model, offline), phonemes to visemes to ARKit weights per frame.
 
+With a transcript the phones come from forced alignment of its words (the bundled CMU
+dictionary gives their pronunciations) instead of free phone recognition: the labels are
+then the words' own phones and only their timing is estimated.
+
 Coarticulation: each frame takes the viseme of the phone sounding a little later (the
 mouth moves before the sound starts), then the curves are smoothed over time so
 neighbouring visemes blend. Silence closes the mouth.
+
+"Life" adds seeded blinks and brow raises at phrase starts, so a long take does not stare.
 """
 import os
+import re
 
 import numpy as np
 
-from .errors import BadAudio, NoSpeech
+from . import expressions
+from .errors import BadAudio, BadTranscript, NoSpeech
 
 RATE = 16000
 LEAD_S = 0.04            # the mouth shapes a sound this much before it is heard
@@ -42,6 +50,10 @@ _VISEMES = {
     ("UW",): {"jawOpen": 0.2, "mouthPucker": 0.7, "mouthFunnel": 0.3},
 }
 VISEMES = {phone: weights for phones, weights in _VISEMES.items() for phone in phones}
+MOUTH_KEYS = sorted({name for weights in _VISEMES.values() for name in weights})
+LIFE_KEYS = ["eyeBlinkLeft", "eyeBlinkRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight"]
+BLINK_GAP_S = (1.5, 6.0)      # seconds between blinks, drawn uniformly (people blink ~15 times a minute)
+PHRASE_PAUSE_S = 0.25         # a silence at least this long ends a phrase
 
 
 def load_audio(path):
@@ -66,20 +78,75 @@ def load_audio(path):
     return np.concatenate(chunks).astype(np.int16)
 
 
-def phonemes(pcm):
-    """[(ARPAbet phone, start s, end s)] recognised in 16 kHz mono int16 audio."""
-    from pocketsphinx import Decoder, get_model_path
+FRAME_S = 0.01                # pocketsphinx's 10 ms frames
+_ALIGNER = []                 # the aligning decoder, kept: loading the dictionary takes ~0.5 s
+
+
+def _model(*parts):
+    from pocketsphinx import get_model_path
+    return os.path.join(get_model_path(), "en-us", *parts)
+
+
+def _check_speech(pcm):
     if len(pcm) == 0 or np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) < SILENCE_RMS:
         raise NoSpeech("The audio is silent: there is no speech to lip-sync.")
-    model = get_model_path()
-    dec = Decoder(hmm=os.path.join(model, "en-us", "en-us"),
-                  allphone=os.path.join(model, "en-us", "en-us-phone.lm.bin"),
-                  lw=2.0, pip=0.3, beam=1e-200, pbeam=1e-20, logfn=os.devnull)
+
+
+def _decode(dec, pcm):
     dec.start_utt()
     dec.process_raw(pcm.tobytes(), full_utt=True)
     dec.end_utt()
-    frame_s = 1.0 / 100                       # pocketsphinx's 10 ms frames
-    return [(s.word, s.start_frame * frame_s, (s.end_frame + 1) * frame_s) for s in dec.seg()]
+
+
+def phonemes(pcm):
+    """[(ARPAbet phone, start s, end s)] recognised in 16 kHz mono int16 audio."""
+    from pocketsphinx import Decoder
+    _check_speech(pcm)
+    dec = Decoder(hmm=_model("en-us"), allphone=_model("en-us-phone.lm.bin"),
+                  lw=2.0, pip=0.3, beam=1e-200, pbeam=1e-20, logfn=os.devnull)
+    _decode(dec, pcm)
+    return [(s.word, s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S) for s in dec.seg()]
+
+
+def transcript_words(text, dec):
+    """The transcript's words in the dictionary's spelling, and those it does not know."""
+    words = re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+    words = [w.strip("'") for w in words if w.strip("'")]
+    known = [w for w in words if dec.lookup_word(w)]
+    return known, [w for w in words if not dec.lookup_word(w)]
+
+
+def aligned_phonemes(pcm, text):
+    """Phones of ``text`` force-aligned to the speech: [(phone, start s, end s)] like
+    ``phonemes``, and warnings (words left out, or a failed alignment that fell back to
+    recognition)."""
+    from pocketsphinx import Decoder
+    _check_speech(pcm)
+    if not _ALIGNER:
+        _ALIGNER.append(Decoder(hmm=_model("en-us"), dict=_model("cmudict-en-us.dict"), logfn=os.devnull))
+    dec = _ALIGNER[0]
+    known, unknown = transcript_words(text, dec)
+    if not known:
+        raise BadTranscript("The transcript has no English word Likeness can pronounce"
+                            + (f" (unknown: {' '.join(unknown[:8])})." if unknown else "."))
+    warnings = []
+    if unknown:
+        warnings.append(f"Words not in the pronunciation dictionary were left out: {' '.join(unknown[:8])}"
+                        + (" ..." if len(unknown) > 8 else ""))
+    try:
+        dec.set_align_text(" ".join(known))
+        _decode(dec, pcm)
+        dec.set_alignment()
+        _decode(dec, pcm)
+        phones = [(p.name, p.start * FRAME_S, (p.start + p.duration) * FRAME_S)
+                  for p in dec.get_alignment().phones()]
+    except RuntimeError:
+        phones = []
+    if not phones:
+        warnings.append("The transcript could not be aligned with the speech (does it match the "
+                        "recording?); the phones were recognised without it.")
+        phones = phonemes(pcm)
+    return phones, warnings
 
 
 def weights_per_frame(phones, duration_s, fps, names):
@@ -103,8 +170,45 @@ def weights_per_frame(phones, duration_s, fps, names):
     return np.clip(out, 0.0, 1.0)
 
 
-def lipsync(path, fps, names):
-    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``; and the phones."""
+def _pulse(times, start, rise, hold, fall):
+    """0..1 envelope: up over ``rise`` s from ``start``, held, down over ``fall`` s."""
+    up = np.clip((times - start) / rise, 0, 1)
+    down = np.clip(1 - (times - start - rise - hold) / fall, 0, 1)
+    return np.minimum(up, down)
+
+
+def life(phones, duration_s, fps, seed):
+    """{ARKit name: per-frame weights} of blinks and brow raises for a take of ``duration_s``:
+    blinks at random gaps (seeded), brows lifted at the start of some phrases."""
+    rng = np.random.default_rng(seed)
+    n = int(np.ceil(duration_s * fps)) + 1
+    times = np.arange(n) / fps
+    blink = np.zeros(n)
+    t = rng.uniform(0.3, BLINK_GAP_S[1] / 2)
+    while t < duration_s:
+        blink = np.maximum(blink, _pulse(times, t, expressions.BLINK_CLOSE_S, 0.03, expressions.BLINK_OPEN_S))
+        t += rng.uniform(*BLINK_GAP_S)
+    brow = np.zeros(n)
+    speech = [(a, b) for p, a, b in phones if p not in ("SIL", "+SPN+", "+NSN+")]
+    starts = [a for k, (a, _) in enumerate(speech) if k == 0 or a - speech[k - 1][1] >= PHRASE_PAUSE_S]
+    for start in starts:
+        if rng.random() < 0.6:
+            lift = rng.uniform(0.15, 0.35) * _pulse(times, start - 0.1, 0.2, rng.uniform(0.2, 0.6), 0.4)
+            brow = np.maximum(brow, lift)
+    return {"eyeBlinkLeft": blink, "eyeBlinkRight": blink, "browInnerUp": brow,
+            "browOuterUpLeft": 0.6 * brow, "browOuterUpRight": 0.6 * brow}
+
+
+def lipsync(path, fps, names, transcript=None, life_seed=None):
+    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``, the phones and
+    warnings. With ``transcript`` the phones are aligned to its words; with ``life_seed`` the
+    LIFE_KEYS among ``names`` get blinks and brow raises."""
     pcm = load_audio(path)
-    phones = phonemes(pcm)
-    return weights_per_frame(phones, len(pcm) / RATE, fps, names), phones
+    phones, warnings = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
+    duration = len(pcm) / RATE
+    weights = weights_per_frame(phones, duration, fps, names)
+    if life_seed is not None:
+        for name, curve in life(phones, duration, fps, life_seed).items():
+            if name in names:
+                weights[:, names.index(name)] = curve[:len(weights)]
+    return weights, phones, warnings

@@ -347,13 +347,16 @@ def reshape(phenotype, local_changes, out_path):
     return {"path": out_path}
 
 
-def lipsync(audio, fps, names, out_path):
-    """Per-frame ARKit weights for the speech in ``audio``, written to ``out_path`` (.npz)."""
+def lipsync(audio, fps, out_path, transcript=None, life_seed=None):
+    """Per-frame ARKit weights for the speech in ``audio`` (aligned to ``transcript`` when
+    given; with blinks and brows when ``life_seed`` is not None), written to ``out_path`` (.npz)."""
     from . import lipsync as lip
-    weights, phones = lip.lipsync(audio, fps, names)
+    names = lip.MOUTH_KEYS + (lip.LIFE_KEYS if life_seed is not None else [])
+    weights, phones, warnings = lip.lipsync(audio, fps, names, transcript, life_seed)
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              phones=np.array([p for p, _, _ in phones]),
-             phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2))
+             phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2),
+             warnings=np.array(warnings, dtype=str))
     return {"path": out_path, "frames": int(len(weights)), "phones": len(phones)}
 
 

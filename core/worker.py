@@ -72,7 +72,8 @@ class Worker:
                 data = {"out_dir": args["out_dir"], "report": data}
             elif kind == "lipsync":
                 progress(0.1, "lipsync", "Recognising the speech")
-                data = pipeline.lipsync(args["audio"], float(args["fps"]), list(args["names"]), args["out_path"])
+                data = pipeline.lipsync(args["audio"], float(args["fps"]), args["out_path"],
+                                        args.get("transcript"), args.get("life_seed"))
             elif kind == "track":
                 progress(0.1, "track", "Tracking the face")
                 data = pipeline.track_video(args["video"], args["phenotype"], args["local_changes"],

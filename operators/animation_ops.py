@@ -12,11 +12,6 @@ from ..core import worker_client
 from . import scene_build
 from .avatar import _report_failure
 
-# the shape keys lip sync drives
-LIPSYNC_KEYS = ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthPressLeft", "mouthPressRight",
-                "mouthRollLower", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthStretchLeft",
-                "mouthStretchRight", "tongueOut")
-
 
 def write_curves(owner, id_type, action_name, frames, curves):
     """Key ``curves`` ({(data path, index): values per frame}) at ``frames`` into a new action
@@ -58,6 +53,13 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
     filepath: bpy.props.StringProperty(name="Audio", subtype="FILE_PATH")
     filter_sound: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
     filter_movie: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    transcript: bpy.props.StringProperty(
+        name="Transcript", description="What is said (or the path of a .txt holding it): the phones are "
+        "then aligned to these words instead of recognised. Leave empty to recognise them")
+    life: bpy.props.BoolProperty(name="Blinks and Brows", default=True,
+                                 description="Add blinks and brow raises at phrase starts, so a long take does not stare")
+    seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
+                                description="Another seed gives other blink and brow timings")
 
     poll = classmethod(scene_build.avatar_poll)
 
@@ -70,9 +72,16 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         scene = context.scene
         fps = scene.render.fps / scene.render.fps_base
         audio = bpy.path.abspath(self.filepath)
-        data = worker_arrays(self, "lipsync", audio=audio, fps=fps, names=list(LIPSYNC_KEYS))
+        transcript = self.transcript
+        if os.path.isfile(bpy.path.abspath(transcript)):
+            with open(bpy.path.abspath(transcript), encoding="utf-8", errors="replace") as fh:
+                transcript = fh.read()
+        data = worker_arrays(self, "lipsync", audio=audio, fps=fps, transcript=transcript,
+                             life_seed=self.seed if self.life else None)
         if data is None:
             return {"CANCELLED"}
+        for warning in data["warnings"]:
+            self.report({"WARNING"}, str(warning))
         weights, names = data["weights"], [str(n) for n in data["names"]]
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)

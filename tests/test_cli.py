@@ -123,13 +123,17 @@ def test_fit_command_writes_one_report_per_photo(tmp_path):
 def test_lipsync_command(avatar_out, tmp_path):
     out, _ = avatar_out
     clip = data_path("speech", "grid_s1_dev", "bbaf3s.mpg")
-    proc = run("lipsync", str(out / "avatar.blend"), clip, "--out", str(tmp_path / "talking.blend"))
+    (tmp_path / "said.txt").write_text("Bin blue at F three soon.\n")
+    proc = run("lipsync", str(out / "avatar.blend"), clip, "--out", str(tmp_path / "talking.blend"),
+               "--transcript", str(tmp_path / "said.txt"), "--seed", "3")
     assert proc.returncode == 0, proc.stderr[-2000:]
     import bpy
     bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "talking.blend"))
     try:
         actions = [a for a in bpy.data.actions if a.name.endswith("_lipsync")]
         assert len(actions) == 1 and actions[0].frame_range[1] > 60
+        paths = {fc.data_path for fc in actions[0].layers[0].strips[0].channelbags[0].fcurves}
+        assert {'key_blocks["jawOpen"].value', 'key_blocks["eyeBlinkLeft"].value'} <= paths
         assert any(s.type == "SOUND" for s in bpy.context.scene.sequence_editor.strips)
     finally:
         bpy.ops.wm.read_homefile(use_empty=True)

@@ -1,0 +1,85 @@
+"""Hair segmentation and attributes on real photos, through the pipeline's analysis (real
+mediapipe, real fit). The masks in tests/data/hair_masks were drawn by hand (see its README)."""
+import os
+
+import numpy as np
+import pytest
+
+from conftest import REPO, data_path
+
+MASKS = os.path.join(REPO, "tests", "data", "hair_masks")
+PHOTOS = {
+    "short": ("helen_train", "1439641049_1.jpg"),     # short brown hair, beard, glasses
+    "long": ("lfpw", "image_0001.png"),               # long brown hair past the shoulders
+    "shaved": ("helen_train", "111247636_1.jpg"),     # head shaved to stubble
+    "bob": ("helen_train", "1426553012_1.jpg"),       # chin-length hair
+}
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    from core import pipeline
+    return {key: pipeline.analyse([data_path("faces", *parts)]) for key, parts in PHOTOS.items()}
+
+
+def _truth(parts):
+    from PIL import Image
+    stem = os.path.splitext(parts[1])[0]
+    return np.asarray(Image.open(os.path.join(MASKS, stem + ".png")).convert("L")) > 127
+
+
+@pytest.mark.parametrize("key", ["short", "long", "bob"])
+def test_mask_matches_the_hand_drawn_one(analysed, key):
+    seg, _ = analysed[key].hair
+    truth = _truth(PHOTOS[key])
+    assert seg.mask.shape == truth.shape
+    iou = (seg.mask & truth).sum() / (seg.mask | truth).sum()
+    assert iou >= 0.6, f"IoU {iou:.2f}"
+
+
+def test_short_hair(analysed):
+    at = analysed["short"].hair[1]
+    assert at.length == "above the ears"
+    assert not at.bald and not at.shaved
+    assert 0.5 <= at.volume_cm <= 5.0
+    assert at.fringe < 0.2                          # his forehead is bare
+
+
+def test_long_hair(analysed):
+    at = analysed["long"].hair[1]
+    assert at.length in ("to the shoulders", "longer")
+    assert at.length_below_chin_cm > 8.0
+    assert not at.bald
+    r, g, b = at.colour_linear
+    assert r > g > b and max(r, g, b) < 0.3         # brown, not grey, not blond
+
+
+def test_chin_length_hair(analysed):
+    at = analysed["bob"].hair[1]
+    assert at.length in ("to the chin", "to the shoulders")
+    assert not at.bald
+
+
+def test_shaved_head_has_no_hair_volume(analysed):
+    at = analysed["shaved"].hair[1]
+    assert at.bald or at.shaved
+    assert at.volume_cm < 1.0
+    assert at.parting == "none"
+
+
+def test_report_has_the_hair_section(analysed):
+    from core import pipeline
+    report = pipeline.make_report(analysed["short"])
+    hair = report["hair"]
+    assert hair["length"] == "above the ears" and hair["colour_srgb"].startswith("#")
+    assert hair["colour_delit"] is False                # de-lit only with the texture's lighting
+    assert "hair" in report["timings_ms"]
+
+
+def test_delighting_divides_by_the_hair_light(analysed):
+    from core import hair
+    at = analysed["long"].hair[1]
+    brighter = hair.delight(at, 0.7)                    # the hair was in shadow: its albedo is lighter
+    darker = hair.delight(at, 1.5)
+    assert brighter.delit and np.all(np.array(brighter.colour_linear) > at.colour_linear)
+    assert np.all(np.array(darker.colour_linear) < at.colour_linear)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import InvalidResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NPZ, REPORT = "avatar.npz", "report.json"
 # The images of a result: albedo (the base colour, lighting removed), the photo-lit texture
 # (kept as an option), roughness and detail normals.
@@ -47,6 +47,8 @@ SCHEMA = {
     "local_change_names": ("U", ("L",)),
     "local_changes": ("f", ("L",)),
     "scalp_weight": ("f", ("V",)),
+    "hair_guides": ("f", ("G", "P", 3)),       # guide strands from the scalp (G may be 0: no hair)
+    "hair_rgb": ("f", (3,)),                   # the hair's measured colour, linear RGB
 }
 
 

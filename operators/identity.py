@@ -73,7 +73,8 @@ def populate(rig, res):
 
 def apply_identity(context, rig):
     ident = rig.likeness_identity
-    head = next(c for c in rig.children if c.type == "MESH")
+    from .scene_build import avatar_head     # scene_build imports this module
+    head = avatar_head(rig)
     client = worker_client.shared_client(preferences.worker_python())
     new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],
                             local_changes={item.label: item.value for item in ident.local})

@@ -11,13 +11,15 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
+from . import scene_build
+
 SIZE = 512
 SAMPLES = 24
 VIEWS = (("front", 0.0), ("three_quarter", 35.0))
 
 
 def render(context, rig, path):
-    head = next(c for c in rig.children if c.type == "MESH")
+    head = scene_build.avatar_head(rig)
     corners = [head.matrix_world @ Vector(c) for c in head.bound_box]
     centre = sum(corners, Vector()) / 8.0
     height = max(c.z for c in corners) - min(c.z for c in corners)

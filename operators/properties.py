@@ -17,6 +17,12 @@ class LikenessSettings(bpy.types.PropertyGroup):
         items=[("1024", "1K", "1024 x 1024"), ("2048", "2K", "2048 x 2048"),
                ("4096", "4K", "4096 x 4096")],
         default="2048")
+    hair: bpy.props.EnumProperty(
+        name="Hair", description="The hair grown from the photo's hair (its colour, length and volume)",
+        items=[("CURVES", "Curves", "Blender hair curves with the Essentials hair node groups, for rendering"),
+               ("CARDS", "Cards", "Textured hair cards, a light mesh that glTF and FBX carry to game engines"),
+               ("NONE", "None", "No hair")],
+        default="CURVES")
 
 
 class LikenessStatus(bpy.types.PropertyGroup):

@@ -11,7 +11,7 @@ import numpy as np
 from mathutils import Matrix
 
 from ..core.errors import InvalidResult
-from . import identity
+from . import hair_build, identity
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class _Tracker:
 
 _DATA_COLLECTIONS = {"Collection": "collections", "Object": "objects", "Mesh": "meshes",
                      "Armature": "armatures", "Material": "materials", "Image": "images",
-                     "Camera": "cameras", "Action": "actions"}
+                     "Camera": "cameras", "Action": "actions", "Curves": "hair_curves",
+                     "GeometryNodeTree": "node_groups"}
 
 
 def build(context, res, name, photo_path):
@@ -70,6 +71,12 @@ def _build(context, res, name, photo_path, t):
     _add_skinning(head, rig, res)
     _add_materials(head, res, name, t)
     _add_photo_expression_action(head, res, name, t)
+    if len(res.hair_guides):
+        hair = scene.likeness.hair
+        if hair == "CURVES":
+            hair_build.build_curves(name, head, rig, res.hair_guides, tuple(res.hair_rgb), coll, t)
+        elif hair == "CARDS":
+            hair_build.build_cards(name, head, rig, res.hair_guides, tuple(res.hair_rgb), coll, t)
     cam = _build_camera(res, name, coll, rig, t)
     if photo_path and os.path.isfile(photo_path):
         _build_reference_photo(res, name, coll, cam, photo_path, t)
@@ -310,6 +317,11 @@ def _build_reference_photo(res, name, coll, cam, photo_path, t):
     ob.location = (0.0, 0.0, -depth)
     ob.hide_render = True
     return ob
+
+
+def avatar_head(rig):
+    """The head mesh among a rig's children (the hair cards are meshes too)."""
+    return next(c for c in rig.children if c.type == "MESH" and c.get(AVATAR_TAG))
 
 
 def find_avatar_head(context):

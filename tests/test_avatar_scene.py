@@ -1,11 +1,12 @@
 """An avatar built from a real photo through the installed extension, checked as an artist would."""
+import json
 import math
 import os
 
 import numpy as np
 import pytest
 
-from conftest import ARKIT_52, data_path, read_glb_json
+from conftest import ARKIT_52, data_path, read_glb_json, world_vertices
 
 PHOTO = ("faces", "lfpw", "image_0001.png")
 CURSOR = (0.5, -1.0, 0.25)
@@ -23,21 +24,8 @@ def avatar(addon, tmp_path_factory):
                                             keep_job_dir=keep)
     assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
     rig = bpy.context.view_layer.objects.active
-    head = next(c for c in rig.children if c.type == "MESH")
+    head = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
     return {"rig": rig, "head": head, "result_dir": keep, "addon": addon}
-
-
-def world_vertices(head):
-    import bpy
-    dg = bpy.context.evaluated_depsgraph_get()
-    ev = head.evaluated_get(dg)
-    me = ev.to_mesh()
-    co = np.empty(len(me.vertices) * 3, np.float32)
-    me.vertices.foreach_get("co", co)
-    mw = np.array(ev.matrix_world)
-    ev.to_mesh_clear()
-    co = co.reshape(-1, 3)
-    return co @ mw[:3, :3].T + mw[:3, 3]
 
 
 def landmarks(avatar, head=None):
@@ -476,3 +464,63 @@ def test_track_video_onto_the_avatar(avatar):
         for kb in key.key_blocks[1:]:
             kb.value = 0.0
         scene.frame_set(1)
+
+
+def test_hair_grows_from_the_photo(avatar):
+    """image_0001 has long brown hair: a Curves object on the scalp with the Essentials node
+    groups making the children, the measured colour, following the head bone."""
+    import bpy
+    rig, head = avatar["rig"], avatar["head"]
+    report = json.load(open(os.path.join(avatar["result_dir"], "report.json")))
+    hair = next(c for c in rig.children if c.type == "CURVES")
+    assert hair.parent_type == "BONE" and hair.parent_bone == "head"
+    assert hair.data.surface == head and len(hair.data.curves) >= 150
+    groups = {n.node_tree.name for n in hair.modifiers["Likeness Hair"].node_group.nodes if n.type == "GROUP"}
+    assert {"Interpolate Hair Curves", "Clump Hair Curves", "Frizz Hair Curves"} <= groups
+    evaluated = hair.evaluated_get(bpy.context.evaluated_depsgraph_get()).data
+    assert len(evaluated.curves) > 5 * len(hair.data.curves)          # children between the guides
+    shader = hair.data.materials[0].node_tree.nodes["Hair (measured colour)"]
+    assert np.allclose(shader.inputs["Color"].default_value[:3], report["hair"]["colour_linear"], atol=2e-3)
+    roots = np.array([hair.matrix_world @ hair.data.points[c.first_point_index].position for c in hair.data.curves])
+    tips = np.array([hair.matrix_world @ hair.data.points[c.first_point_index + c.points_length - 1].position
+                     for c in hair.data.curves])
+    verts = world_vertices(head)
+    group = head.vertex_groups["Scalp"].index
+    scalp = verts[[v.index for v in head.data.vertices if any(g.group == group and g.weight > 0.5 for g in v.groups)]]
+    gaps = np.min(np.linalg.norm(roots[:, None, :] - scalp[None], axis=2), axis=1)
+    assert gaps.max() < 0.01                                             # every guide grows from the scalp
+    assert np.median(tips[:, 2]) < np.percentile(verts[:, 2], 10)       # long hair falls below the chin
+    rig.pose.bones["head"].rotation_mode = "XYZ"
+    rig.pose.bones["head"].rotation_euler = (0.0, 0.0, 0.5)
+    bpy.context.view_layer.update()
+    moved = np.array(hair.matrix_world @ hair.data.points[0].position)
+    rig.pose.bones["head"].rotation_euler = (0.0, 0.0, 0.0)
+    bpy.context.view_layer.update()
+    assert np.linalg.norm(moved - np.array(hair.matrix_world @ hair.data.points[0].position)) > 0.01
+
+
+def test_hair_cards_export_to_gltf(avatar, tmp_path):
+    """The game-ready choice: hair cards with an alpha strand texture reach the glb."""
+    import bpy
+    bpy.context.scene.likeness.hair = "CARDS"
+    outcome = bpy.ops.likeness.build_avatar(photo=data_path(*PHOTO), texture_size=1024)
+    bpy.context.scene.likeness.hair = "CURVES"
+    assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
+    rig = bpy.context.view_layer.objects.active
+    coll = rig.users_collection[0]
+    try:
+        cards = next(c for c in rig.children if c.type == "MESH" and not c.get("likeness_avatar"))
+        assert cards.parent_bone == "head" and len(cards.data.polygons) > 1000
+        assert not any(c.type == "CURVES" for c in rig.children)
+        for ob in bpy.context.view_layer.objects:
+            ob.select_set(ob == rig or ob.parent == rig)
+        path = str(tmp_path / "cards.glb")
+        bpy.ops.export_scene.gltf(filepath=path, use_selection=True, export_format="GLB")
+        gltf = read_glb_json(path)
+        card_mats = [m for m in gltf["materials"] if m["name"].endswith("_hair_cards")]
+        assert card_mats and card_mats[0].get("alphaMode") == "BLEND"
+        assert "baseColorTexture" in card_mats[0]["pbrMetallicRoughness"]
+    finally:
+        for ob in list(coll.objects):
+            bpy.data.objects.remove(ob)
+        bpy.data.collections.remove(coll)

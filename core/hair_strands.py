@@ -1,0 +1,169 @@
+"""Hair geometry for an avatar: guide strands grown on the scalp from the measured hair
+attributes, and game-ready hair cards built along them.
+
+The strands live in the head's frame (metres, Z up, the face towards -Y). Each starts on the
+scalp, leaves it along the surface away from the parting (fringe strands fall forward over
+the forehead), keeps at least the measured volume off the skull while it is above the ears,
+and falls under gravity until it reaches its length: a few cm for short hair, the chin line,
+the shoulders or below. Blender then interpolates, clumps and frizzes children between them
+(the Essentials hair node groups), so a few hundred guides are enough.
+"""
+import dataclasses
+
+import numpy as np
+
+from . import correspondence
+
+POINTS = 16                    # points per guide strand
+STEP_M = 0.006                 # growth step
+SHORT_M = 0.045                # length of short hair (above the ears)
+HEM_BELOW_CHIN_M = {"to the chin": 0.0, "to the shoulders": 0.12, "longer": 0.28}
+MIN_OFFSET_M = 0.004           # hair keeps at least this far off the skin
+PARTING_OFFSET_M = 0.035       # a side parting sits this far off the middle
+CARD_WIDTH_M = 0.022
+# mediapipe points: chin, forehead top, brows (upper edge), ear level (tragus-ish)
+CHIN, FOREHEAD_TOP, BROW_MID, EAR_L, EAR_R = 152, 10, 9, 454, 234
+
+
+@dataclasses.dataclass
+class Style:
+    """What the strands need from the hair attributes (core.hair.HairAttributes)."""
+    length: str                 # one of core.hair.LENGTH_CLASSES
+    volume_m: float = 0.01      # hair above the skull
+    parting: str = "none"       # "left", "right", "centre", "none" (the subject's sides)
+    fringe: float = 0.0         # share of the forehead covered
+    seed: int = 0
+
+    @classmethod
+    def from_attributes(cls, attrs):
+        """The style of measured hair; bald and shaved heads get none."""
+        if attrs is None or attrs.bald or attrs.shaved:
+            return cls("none")
+        return cls(attrs.length, volume_m=max(attrs.volume_cm, 0.0) / 100.0, parting=attrs.parting,
+                   fringe=attrs.fringe)
+
+
+def _vertex_normals(verts, quads):
+    tris = np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]])
+    fn = np.cross(verts[tris[:, 1]] - verts[tris[:, 0]], verts[tris[:, 2]] - verts[tris[:, 0]])
+    n = np.zeros_like(verts)
+    for k in range(3):
+        np.add.at(n, tris[:, k], fn)
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+
+
+def _resample(points, count):
+    """A polyline resampled to ``count`` points along its length, closer together near the
+    root where strands bend most."""
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    s = np.r_[0.0, np.cumsum(seg)]
+    t = s[-1] * np.linspace(0.0, 1.0, count) ** 1.6
+    return np.stack([np.interp(t, s, points[:, k]) for k in range(3)], 1)
+
+
+def guides(verts, quads, skin, scalp_weight, style, count=320):
+    """(n, POINTS, 3) guide strands for the neutral head ``verts`` (V, 3) with ``quads``;
+    ``skin``: (V,) bool of the skin vertices (the surface hair rests on)."""
+    from scipy.spatial import cKDTree
+    if style.length not in HEM_BELOW_CHIN_M and style.length != "above the ears":
+        return np.zeros((0, POINTS, 3))
+    rng = np.random.default_rng(style.seed)
+    normals = _vertex_normals(verts, quads)
+    lm = correspondence.surface_points(verts)
+    chin_z, top_y = lm[CHIN, 2], lm[FOREHEAD_TOP, 1]
+    brow_z, ear_z = lm[BROW_MID, 2], 0.5 * (lm[EAR_L, 2] + lm[EAR_R, 2])
+    crown_z = verts[skin, 2].max()
+    centre_x = 0.5 * (lm[EAR_L, 0] + lm[EAR_R, 0])
+    ear_y = 0.5 * (lm[EAR_L, 1] + lm[EAR_R, 1])
+    face_half = 0.5 * abs(lm[EAR_L, 0] - lm[EAR_R, 0])           # hair frames the face, not crosses it
+    # the subject's left is +X in the head frame (the face looks down -Y)
+    part_x = centre_x + {"left": PARTING_OFFSET_M, "right": -PARTING_OFFSET_M}.get(style.parting, 0.0)
+
+    roots = np.flatnonzero(scalp_weight > 0.6)
+    roots = rng.choice(roots, size=min(count, len(roots)), replace=False)
+    tree = cKDTree(verts[skin])
+    skin_verts, skin_normals = verts[skin], normals[skin]
+    hem = chin_z - HEM_BELOW_CHIN_M.get(style.length, 0.0)
+    n = len(roots)
+    p, normal = verts[roots] + normals[roots] * MIN_OFFSET_M, normals[roots]
+    front = (p[:, 1] < top_y + 0.03) & (style.fringe > 0.3)
+    side = np.sign(p[:, 0] - (part_x if style.parting != "none" else centre_x))[:, None]
+    if style.length == "above the ears":
+        want = np.column_stack([0.6 * side, np.full((n, 1), 0.5), np.full((n, 1), -0.6)])
+        stop_z, max_len = np.full(n, -np.inf), SHORT_M * rng.uniform(0.8, 1.2, n)
+    else:                                               # away from the face: to the side and back
+        want = np.column_stack([side, np.full((n, 1), 0.6), np.full((n, 1), -0.3)])
+        stop_z, max_len = hem + rng.uniform(-0.015, 0.015, n), np.full(n, np.inf)
+    want[front] = (0.0, -0.6, -1.0)                     # a fringe falls forward over the brow
+    stop_z[front], max_len[front] = brow_z, np.inf
+    d = want - normal * (want * normal).sum(1, keepdims=True)       # along the scalp first
+    d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+    path, length, active = [p.copy()], np.zeros(n), np.ones(n, bool)
+    for _ in range(200):
+        d = d + (0.0, 0.0, -0.25)                       # gravity bends the strands down
+        d /= np.linalg.norm(d, axis=1, keepdims=True)
+        q = p + STEP_M * d
+        # stay off the skull: the measured volume on top, less towards the ears
+        height = np.clip((q[:, 2] - ear_z) / max(crown_z - ear_z, 1e-3), 0.0, 1.0)
+        offset = MIN_OFFSET_M + style.volume_m * height * np.minimum(1.0, length / 0.03)
+        _, i = tree.query(q)
+        gap = ((q - skin_verts[i]) * skin_normals[i]).sum(1)
+        push = (gap < offset) & (q[:, 2] > chin_z - 0.05)
+        q[push] += skin_normals[i[push]] * (offset - gap)[push, None]
+        framing = ~front & (q[:, 2] < brow_z) & (q[:, 1] < ear_y) & (np.abs(q[:, 0] - centre_x) < face_half)
+        q[framing, 0] = centre_x + np.sign(q[framing, 0] - centre_x) * face_half
+        p = np.where(active[:, None], q, p)
+        length += STEP_M * active
+        path.append(p.copy())
+        active &= (p[:, 2] >= stop_z) & (length < max_len)
+        if not active.any():
+            break
+    path = np.stack(path, 1)                            # (n, steps, 3); finished strands repeat their tip
+    strands = []
+    for k in range(n):
+        pts = path[k, :int(round(length[k] / STEP_M)) + 1]
+        if len(pts) >= 3:
+            strands.append(_resample(pts, POINTS))
+    return np.array(strands).reshape(-1, POINTS, 3)
+
+
+def cards(strands, head_centre, width=CARD_WIDTH_M):
+    """Hair cards along the strands: a ribbon per strand facing away from the head.
+
+    Returns (vertices (n*POINTS*2, 3), quads (n*(POINTS-1), 4), uv (per quad corner, 4n, 2)):
+    U across the card, V from root (0) to tip (1), for a strand texture with alpha."""
+    n, k, _ = strands.shape
+    if n == 0:
+        return np.zeros((0, 3)), np.zeros((0, 4), np.int64), np.zeros((0, 4, 2))
+    along = np.gradient(strands, axis=1)
+    along /= np.maximum(np.linalg.norm(along, axis=2, keepdims=True), 1e-9)
+    out = strands - head_centre
+    across = np.cross(along, out)
+    across /= np.maximum(np.linalg.norm(across, axis=2, keepdims=True), 1e-9)
+    taper = np.linspace(1.0, 0.6, k)[None, :, None]
+    half = 0.5 * width * taper * across
+    verts = np.stack([strands - half, strands + half], 2).reshape(-1, 3)         # (n, k, 2) order
+    idx = np.arange(n * k * 2).reshape(n, k, 2)
+    quads = np.stack([idx[:, :-1, 0], idx[:, :-1, 1], idx[:, 1:, 1], idx[:, 1:, 0]], -1).reshape(-1, 4)
+    v = np.linspace(0.0, 1.0, k)
+    uv = np.stack([np.stack([np.zeros(k - 1), v[:-1]], -1), np.stack([np.ones(k - 1), v[:-1]], -1),
+                   np.stack([np.ones(k - 1), v[1:]], -1), np.stack([np.zeros(k - 1), v[1:]], -1)], 1)
+    return verts, quads, np.tile(uv, (n, 1, 1))
+
+
+def card_texture(rgb_linear, size=256, seed=0):
+    """(size, size, 4) uint8 sRGB + alpha of many thin strands, root at the bottom row
+    (V = 0), for the hair cards; the colour varies a little strand by strand."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((size, size, 4), np.float32)
+    x = np.arange(size)
+    for _ in range(size // 3):
+        cx, w = rng.uniform(0, size), rng.uniform(0.6, 1.6)
+        end = int(size * rng.uniform(0.75, 1.0))           # strands end at different lengths
+        shade = np.clip(np.asarray(rgb_linear) * rng.uniform(0.75, 1.25), 0, 1)
+        a = np.exp(-0.5 * ((x - cx) / w) ** 2)[None, :] * np.ones((end, 1))
+        img[:end, :, :3] = img[:end, :, :3] * (1 - a[..., None]) + shade * a[..., None]
+        img[:end, :, 3] = np.maximum(img[:end, :, 3], a)
+    srgb = np.where(img[..., :3] <= 0.0031308, 12.92 * img[..., :3], 1.055 * img[..., :3] ** (1 / 2.4) - 0.055)
+    out = np.concatenate([srgb, img[..., 3:]], -1)
+    return np.clip(out[::-1] * 255 + 0.5, 0, 255).astype(np.uint8)       # row 0 = top of the image = tip

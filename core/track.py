@@ -5,8 +5,15 @@ Each frame is a few Levenberg-Marquardt steps from the previous frame (fit.fit_e
 The curves are smoothed with an exponential filter that follows fast moves (its blend
 grows with the change, like the one-euro filter), and frames without a face take the last
 seen values so a short dropout does not snap the face to neutral.
+
+Gaze: the fit moves the eyeballs with anny's eyeLook* actions, which are rigid rotations of
+the eyeball (0.1 mm from one), so ``gaze_rotations`` turns those weights into eye-bone
+rotations; the track then keys the eye bones and leaves the eyeLook* keys at zero, so the
+eyes do not turn twice.
 """
 import dataclasses
+import functools
+import os
 import time
 
 import numpy as np
@@ -35,8 +42,18 @@ def _video_mesh():
                                            min_tracking_confidence=0.5)
 
 
-def frames(path):
-    """RGB frames of a video file, and its frame rate."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+SEQUENCE_FPS = 25.0
+EYES = ("eye.L", "eye.R")
+GAZE_KEYS = {"eye.L": ("eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft"),
+             "eye.R": ("eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpRight")}
+
+
+def frames(path, fps=None):
+    """RGB frames and frame rate of a video file, or of a folder of images (sorted by name,
+    at ``fps``, default 25)."""
+    if os.path.isdir(path):
+        return _image_sequence(path), float(fps or SEQUENCE_FPS)
     import cv2
     cap = cv2.VideoCapture(path)
     fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
@@ -47,6 +64,47 @@ def frames(path):
             break
         out.append(np.ascontiguousarray(bgr[:, :, ::-1]))
     return out, float(fps)
+
+
+def _image_sequence(folder):
+    from .errors import BadImage
+    from .image_io import read_photo
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES))
+    images = [read_photo(os.path.join(folder, n)) for n in names]
+    if len({im.shape for im in images}) > 1:
+        raise BadImage(f"The images in {os.path.basename(folder)} differ in size: a sequence needs one size.")
+    return images
+
+
+@functools.lru_cache(maxsize=1)
+def _gaze_axes():
+    """{eye bone: (4, 3) rotation vectors (radians, in the head's frame) of its eyeLook*
+    actions at weight 1}, measured on the model's eyeball (Kabsch)."""
+    from scipy.spatial.transform import Rotation
+    from . import head_model
+    hm = head_model.load()
+    out = {}
+    for part, eye in enumerate(EYES, start=1):
+        X = hm.template[hm.vertex_part == part]
+        vecs = []
+        for name in GAZE_KEYS[eye]:
+            Y = X + hm.blendshapes[hm.facial_action_rows[hm.facial_action_labels.index(name)]][hm.vertex_part == part]
+            U, _, Vt = np.linalg.svd((Y - Y.mean(0)).T @ (X - X.mean(0)))
+            R = U @ np.diag([1.0, 1.0, np.linalg.det(U @ Vt)]) @ Vt
+            vecs.append(Rotation.from_matrix(R).as_rotvec())
+        out[eye] = np.array(vecs)
+    return out
+
+
+def gaze_rotations(weights, names):
+    """{eye bone: (frames, 3, 3) eyeball rotation in the head's frame} from the eyeLook*
+    weights (frames, 52) of ``names``."""
+    from scipy.spatial.transform import Rotation
+    out = {}
+    for eye, axes in _gaze_axes().items():
+        w = weights[:, [names.index(n) for n in GAZE_KEYS[eye]]]
+        out[eye] = Rotation.from_rotvec(w @ axes).as_matrix()
+    return out
 
 
 def _smooth(prev, new):

@@ -34,3 +34,33 @@ def test_frames_without_a_face_are_bridged_or_refused(clip):
     assert np.allclose(tr.weights[10:13], tr.weights[9])          # held through the dropout
     with pytest.raises(errors.NoFaceFound, match="any frame"):
         track.track([blank] * 3, fps, ident.phenotype, ident.local_changes)
+
+
+def test_a_folder_of_images_is_a_sequence(clip, tmp_path):
+    """Frames written as PNGs (names sorted, not listed in order) track like the video."""
+    from core.image_io import write_png
+    images, fps, ident = clip
+    for i, im in enumerate(images[:12]):
+        write_png(tmp_path / f"frame_{i:03d}.png", im)
+    (tmp_path / "notes.txt").write_text("not an image")
+    seq, seq_fps = track.frames(str(tmp_path), fps=30)
+    assert seq_fps == 30 and len(seq) == 12
+    assert all(np.array_equal(a, b) for a, b in zip(seq, images[:12]))
+    assert track.frames(str(tmp_path))[1] == track.SEQUENCE_FPS
+    tr = track.track(seq, seq_fps, ident.phenotype, ident.local_changes)
+    assert tr.found.all() and tr.weights.shape == (12, 52)
+
+
+def test_gaze_keys_become_eye_rotations_the_right_way():
+    """eyeLook* weights turn the eyeballs as anny's keys do: the left eye looking out turns
+    towards the subject's left (+X), looking down turns it down (-Z); the other eye stays."""
+    names = fit.basis().hm.facial_action_labels
+    w = np.zeros((3, 52))
+    w[1, names.index("eyeLookOutLeft")] = 1.0
+    w[2, names.index("eyeLookDownLeft")] = 1.0
+    rot = track.gaze_rotations(w, names)
+    ahead = np.array([0.0, -1.0, 0.0])
+    left = rot["eye.L"] @ ahead
+    assert np.allclose(left[0], ahead) and np.allclose(rot["eye.R"] @ ahead, ahead)
+    assert left[1, 0] > 0.2 and abs(left[1, 2]) < 0.05        # about 15 degrees out
+    assert left[2, 2] < -0.15 and abs(left[2, 0]) < 0.05      # about 11 degrees down

@@ -4,7 +4,8 @@
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
     likeness lipsync AVATAR.blend AUDIO --out OUT.blend
-    likeness track AVATAR.blend VIDEO --out OUT.blend
+    likeness track AVATAR.blend VIDEO|IMAGE_FOLDER --out OUT.blend [--fps N]
+    likeness livelink AVATAR.blend CSV --out OUT.blend [--glb] [--fbx]   (a Live Link Face take)
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
@@ -65,6 +66,7 @@ def avatar(args):
     bpy.ops.wm.read_homefile(use_empty=True)
     for path in photos:
         bpy.context.scene.likeness.photos.add().path = path
+    bpy.context.scene.likeness.hair = args.hair.upper()
     result_dir = os.path.join(out, RESULT_SUBDIR)
     try:
         outcome = bpy.ops.likeness.build_avatar(texture_size=args.texture_size, keep_job_dir=result_dir)
@@ -77,15 +79,7 @@ def avatar(args):
     rig = bpy.context.view_layer.objects.active
     t = time.perf_counter()
     bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
-    _select_avatar(bpy, rig)
-    if args.glb:
-        bpy.ops.export_scene.gltf(filepath=os.path.join(out, "avatar.glb"), export_format="GLB",
-                                  use_selection=True, export_morph=True, export_skins=True,
-                                  export_animations=False, export_yup=True)
-    if args.fbx:
-        bpy.ops.export_scene.fbx(filepath=os.path.join(out, "avatar.fbx"), use_selection=True,
-                                 add_leaf_bones=False, bake_anim=False, path_mode="COPY",
-                                 embed_textures=True)
+    _export(bpy, rig, os.path.join(out, "avatar"), args.glb, args.fbx)
     report["timings_ms"]["export"] = round((time.perf_counter() - t) * 1000, 1)
     if args.preview:
         t = time.perf_counter()
@@ -141,7 +135,14 @@ def _animate(args, operator, source, **options):
         raise CommandError(bpy.context.window_manager.likeness_status.message or f"{operator} failed") from None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), compress=True)
+    _export(bpy, rig, os.path.splitext(os.path.abspath(args.out))[0],
+            getattr(args, "glb", False), getattr(args, "fbx", False))
     print(f"likeness: {operator} written to {args.out}")
+
+
+def livelink(args):
+    """Animate the avatar in a .blend from a Live Link Face CSV take; save as another .blend."""
+    _animate(args, "import_livelink", args.csv)
 
 
 def lipsync(args):
@@ -153,8 +154,25 @@ def lipsync(args):
 
 
 def track(args):
-    """Animate the avatar in a .blend from a video of a face; save as another .blend."""
-    _animate(args, "track_video", args.video)
+    """Animate the avatar in a .blend from a video of a face or a folder of images; save as another .blend."""
+    _animate(args, "track_video", args.video, **({"fps": args.fps} if os.path.isdir(args.video) else {}))
+
+
+def _export(bpy, rig, base, glb, fbx):
+    """Write the avatar (rig and head) as BASE.glb and/or BASE.fbx, with the animation its
+    shape keys and bones play (the active actions) when they have one."""
+    _select_avatar(bpy, rig)
+    owners = [rig] + [c.data.shape_keys for c in rig.children if c.type == "MESH" and c.data.shape_keys]
+    animated = any(o.animation_data and o.animation_data.action for o in owners)
+    if glb:
+        bpy.ops.export_scene.gltf(filepath=base + ".glb", export_format="GLB", use_selection=True,
+                                  export_morph=True, export_skins=True, export_yup=True,
+                                  export_animations=animated, export_animation_mode="ACTIVE_ACTIONS",
+                                  export_nla_strips_merged_animation_name=os.path.basename(base))
+    if fbx:
+        bpy.ops.export_scene.fbx(filepath=base + ".fbx", use_selection=True, add_leaf_bones=False,
+                                 bake_anim=animated, bake_anim_use_all_actions=False,
+                                 bake_anim_use_nla_strips=False, path_mode="COPY", embed_textures=True)
 
 
 def _select_avatar(bpy, rig):
@@ -178,6 +196,8 @@ def main(argv=None):
     p.add_argument("--glb", action="store_true", help="also write avatar.glb")
     p.add_argument("--fbx", action="store_true", help="also write avatar.fbx")
     p.add_argument("--preview", action="store_true", help="also render preview.png")
+    p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"),
+                   help="hair curves (for rendering), hair cards (carried by glTF/FBX) or none")
     p = sub.add_parser("fit", help="fit photos without building a scene; one report each")
     p.add_argument("photos", nargs="+", help="photos, each fitted on its own")
     p.add_argument("--report-dir", required=True, help="folder for <photo stem>.json reports")
@@ -190,14 +210,22 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of the blink and brow timing")
     p = sub.add_parser("track", help="animate an avatar from a video of a face")
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
-    p.add_argument("video", help="a video file with one face")
+    p.add_argument("video", help="a video file with one face, or a folder of images (sorted by name)")
     p.add_argument("--out", required=True, help="the .blend to write")
+    p.add_argument("--fps", type=float, default=25.0, help="frame rate of an image sequence (default 25)")
+    p = sub.add_parser("livelink", help="animate an avatar from a Live Link Face CSV take")
+    p.add_argument("avatar", help="a .blend with a Likeness avatar")
+    p.add_argument("csv", help="a take recorded by Epic's Live Link Face iPhone app (.csv)")
+    p.add_argument("--out", required=True, help="the .blend to write")
+    p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
+    p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
     args = parser.parse_args(argv)
     if args.command == "avatar" and bool(args.photos) == bool(args.sample):
         parser.error("give either PHOTO(s) or --sample")
     sys.path.insert(0, ROOT)
     try:
-        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track}[args.command](args)
+        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
+         "livelink": livelink}[args.command](args)
     except CommandError as exc:
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1

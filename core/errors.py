@@ -40,6 +40,11 @@ class BadTranscript(LikenessError):
     kind = "BadTranscript"
 
 
+class BadRecording(LikenessError):
+    """A motion-capture file (a Live Link Face CSV take) that cannot be read as one."""
+    kind = "BadRecording"
+
+
 class InvalidResult(LikenessError):
     """An AvatarResult on disk does not match the schema (shapes, dtypes, NaNs)."""
     kind = "InvalidResult"
@@ -59,7 +64,7 @@ class Cancelled(LikenessError):
 
 _BY_KIND = {cls.kind: cls for cls in (
     LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, BadTranscript,
-    InvalidResult, RuntimeMissing, WorkerDied, Cancelled)}
+    BadRecording, InvalidResult, RuntimeMissing, WorkerDied, Cancelled)}
 
 
 def from_kind(kind, message):

@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from . import accessories, correspondence, detect, fit, head_model, measure, pbr_maps, result, texture
+from . import (accessories, correspondence, detect, fit, hair, hair_strands, head_model, measure, pbr_maps,
+               result, texture)
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Analysis:
     primary: int             # the photo the texture and the reference camera come from
     timings: dict
     warnings: list
+    hair: tuple = None       # (hair.Segmentation, hair.HairAttributes) of the primary photo
 
     @property
     def main(self):
@@ -88,7 +90,36 @@ def analyse(photo_paths, progress=lambda *a: None):
         photos.append(PhotoFit(os.path.abspath(path), rgb, det, view, posed, translation))
     primary = int(np.argmin([abs(fit.head_pose_degrees(v.rotation)[0]) for v in fr.views]))
     timings["fit"] = _ms(t)
-    return Analysis(photos, fr, neutral, primary, timings, warnings)
+    an = Analysis(photos, fr, neutral, primary, timings, warnings)
+    t = time.perf_counter()
+    an.hair = _hair(an)
+    timings["hair"] = _ms(t)
+    return an
+
+
+def _hair(an):
+    """The primary photo's hair, measured in the fitted camera's scale and against the fitted
+    skull's top (the highest scalp point in the photo)."""
+    hm = head_model.load()
+    pf = an.main
+    verts = pf.posed["vertices"] @ pf.view.rotation.T + pf.translation
+    px = verts[:, :2] / verts[:, 2:] * pf.view.focal_px + np.asarray(pf.view.principal_point)
+    scalp = measure.scalp_weights(an.neutral["vertices"], hm.vertex_part, hm.region_vertices("ear")) > 0.5
+    frame = hair.FaceFrame.from_landmarks(pf.detection.landmarks)
+    skull_top = px[scalp][np.argmax(frame.coords(px[scalp])[:, 1])]
+    cm_per_px = float(np.median(verts[:, 2])) / pf.view.focal_px * 100.0
+    return hair.analyse(pf.rgb, pf.detection.landmarks, cm_per_px, skull_top)
+
+
+def _hair_shading(hm, verts_cam, lighting_sh):
+    """The texture's lighting on the scalp relative to the face (vertices facing the camera)."""
+    normals = texture._vertex_normals(verts_cam, texture.triangulate(hm.faces))
+    facing = -(normals * verts_cam).sum(1) / np.linalg.norm(verts_cam, axis=1) > 0.2
+    scalp = measure.scalp_weights(hm.template, hm.vertex_part, hm.region_vertices("ear")) > 0.5
+    face = measure.face_region(hm.template, hm.vertex_part)
+    if not (scalp & facing).any():
+        return 1.0
+    return hair.relative_shading(lighting_sh, normals[scalp & facing], normals[face & facing])
 
 
 def _photo_report(pf):
@@ -145,6 +176,8 @@ def make_report(an):
         "photos": [_photo_report(pf) for pf in an.photos],
         "warnings": an.warnings + measure.plausibility_warnings(measures),
     })
+    if an.hair is not None:
+        report["hair"] = an.hair[1].to_report()
     return report
 
 
@@ -179,6 +212,8 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
               "roughness": roughness_map(min(texture_size, 1024)),
               "normal": pbr_maps.detail_normal_map(_at_most(tex.albedo, 2048))}
     an.timings["texture"] = _ms(t)
+    if an.hair is not None:
+        an.hair = (an.hair[0], hair.delight(an.hair[1], _hair_shading(hm, verts_cam, tex.lighting_sh)))
 
     progress(0.85, "save", "Writing the avatar data")
     h, w = main.rgb.shape[:2]
@@ -206,6 +241,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
         "local_change_names": np.array(hm.local_change_labels),
         "local_changes": an.fit.local_changes.astype(np.float32),
         "scalp_weight": mesh["scalp_weight"],
+        **_hair_arrays(hm, neutral, mesh["scalp_weight"][:hm.n_vertices], an),
     }
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
@@ -219,6 +255,17 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     result.save(out_dir, arrays, images, report)
     progress(1.0, "done", "Avatar data ready")
     return report
+
+
+def _hair_arrays(hm, neutral, scalp, an):
+    """Guide strands grown from the measured hair attributes, and the hair's colour."""
+    t = time.perf_counter()
+    attrs = an.hair[1] if an.hair is not None else None
+    guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp,
+                                 hair_strands.Style.from_attributes(attrs))
+    an.timings["hair"] = an.timings.get("hair", 0.0) + _ms(t)
+    rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
+    return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32)}
 
 
 def head_mesh(hm, neutral):
@@ -360,20 +407,27 @@ def lipsync(audio, fps, out_path, transcript=None, life_seed=None):
     return {"path": out_path, "frames": int(len(weights)), "phones": len(phones)}
 
 
-def track_video(video, phenotype, local_changes, out_path):
-    """Performance capture of ``video`` for the identity (phenotype, {anny label: value}),
-    written to ``out_path`` (.npz): per-frame ARKit weights and head rotation."""
+def track_video(video, phenotype, local_changes, out_path, fps=None):
+    """Performance capture of ``video`` (a video file, or a folder of images at ``fps``) for
+    the identity (phenotype, {anny label: value}), written to ``out_path`` (.npz): per-frame
+    ARKit weights, head rotation and eye rotations (gaze is on the eyes, not the eyeLook* keys)."""
     from . import track
     hm = head_model.load()
     local = np.zeros(len(hm.local_change_labels))
     for label, value in local_changes.items():
         local[hm.local_change_labels.index(label)] = value
-    images, fps = track.frames(video)
+    images, fps = track.frames(video, fps)
     if not images:
         from .errors import BadImage
-        raise BadImage(f"{os.path.basename(video)} holds no video frames Likeness can read.")
+        what = "images" if os.path.isdir(video) else "video frames"
+        raise BadImage(f"{os.path.basename(os.path.normpath(video))} holds no {what} Likeness can read.")
     tr = track.track(images, fps, np.asarray(phenotype, np.float64), local)
+    names = list(hm.facial_action_labels)
     head_rotation = np.einsum("ij,njk->nik", fit.FRONTAL.T, tr.rotations)    # in the head's world frame
-    np.savez(out_path, weights=tr.weights.astype(np.float32), names=np.array(hm.facial_action_labels),
-             head_rotation=head_rotation.astype(np.float32), found=tr.found, fps=np.float32(fps))
+    gaze = track.gaze_rotations(tr.weights, names)
+    weights = tr.weights.copy()
+    weights[:, [names.index(n) for keys in track.GAZE_KEYS.values() for n in keys]] = 0.0
+    np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
+             head_rotation=head_rotation.astype(np.float32), found=tr.found, fps=np.float32(fps),
+             **{f"rotation_{eye}": gaze[eye].astype(np.float32) for eye in track.EYES})
     return {"path": out_path, "frames": len(images), "found": int(tr.found.sum())}

@@ -77,7 +77,7 @@ class Worker:
             elif kind == "track":
                 progress(0.1, "track", "Tracking the face")
                 data = pipeline.track_video(args["video"], args["phenotype"], args["local_changes"],
-                                            args["out_path"])
+                                            args["out_path"], args.get("fps"))
             elif kind == "reshape":
                 data = pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
             elif kind == "warmup":

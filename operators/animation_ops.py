@@ -1,5 +1,6 @@
 """Animation from outside the scene: lip sync from an audio file (written as keyframes on the
-avatar's own ARKit shape keys, with the sound in the sequencer for playback in sync)."""
+avatar's own ARKit shape keys, with the sound in the sequencer for playback in sync), video
+tracking and Live Link Face takes (keys plus head and eye bone rotations)."""
 import os
 
 import bpy
@@ -8,9 +9,13 @@ from bpy_extras import anim_utils
 from mathutils import Matrix
 
 from .. import preferences
-from ..core import worker_client
+from ..core import errors, livelink, worker_client
 from . import scene_build
 from .avatar import _report_failure
+from ..core.track import IMAGE_SUFFIXES
+
+# a tracked head turn, shared along the neck and the head (each bone turns its share)
+NECK_HEAD_SHARES = {"neck01": 0.4 / 3, "neck02": 0.4 / 3, "neck03": 0.4 / 3, "head": 0.6}
 
 
 def write_curves(owner, id_type, action_name, frames, curves):
@@ -31,6 +36,32 @@ def write_curves(owner, id_type, action_name, frames, curves):
         fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), 2, np.int32))   # LINEAR
         fc.update()
     return action
+
+
+def write_bone_rotations(rig, action_name, frames, rotations):
+    """Key ``rotations`` ({bone name: (n, 3, 3) rotations about the bone's head in the rig's
+    frame, on top of its parent's pose}) at ``frames`` as quaternion curves in a new action on
+    ``rig``. Each bone gets its rotation in its own rest frame, with the quaternions kept on one
+    hemisphere so that the keys interpolate the short way."""
+    curves = {}
+    for name, mats in rotations.items():
+        rest = np.array(rig.data.bones[name].matrix_local.to_3x3())
+        local = np.einsum("ji,njk,kl->nil", rest, np.asarray(mats, np.float64), rest)
+        quats = np.array([Matrix(m.tolist()).to_quaternion() for m in local])
+        same_side = np.einsum("ni,ni->n", quats[1:], quats[:-1]) >= 0
+        quats *= np.cumprod(np.r_[1.0, np.where(same_side, 1.0, -1.0)])[:, None]
+        rig.pose.bones[name].rotation_mode = "QUATERNION"
+        curves.update({(f'pose.bones["{name}"].rotation_quaternion', k): quats[:, k] for k in range(4)})
+    return write_curves(rig, "OBJECT", action_name, frames, curves)
+
+
+def _fraction(rotations, share):
+    """Each (3, 3) rotation scaled to ``share`` of its angle, about the same axis."""
+    out = []
+    for m in rotations:
+        axis, angle = Matrix(m.tolist()).to_quaternion().to_axis_angle()
+        out.append(np.array(Matrix.Rotation(angle * share, 3, axis)))
+    return np.array(out)
 
 
 def worker_arrays(op, kind, **args):
@@ -96,14 +127,19 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
 
 
 class LIKENESS_OT_track_video(bpy.types.Operator):
-    """Animate the selected avatar from a video of a face: its expression on the ARKit shape
-    keys and the head's rotation on the head bone, one key per video frame"""
+    """Animate the selected avatar from a video of a face, or a folder of images (at the scene's
+    frame rate): its expression on the ARKit shape keys, the head's rotation on the neck and head
+    bones and the gaze on the eye bones, one key per frame"""
     bl_idname = "likeness.track_video"
     bl_label = "Track Video"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(name="Video", subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(name="Video or Images", subtype="FILE_PATH")
     filter_movie: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    filter_image: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    fps: bpy.props.FloatProperty(name="Sequence Frame Rate", min=0.0, default=0.0,
+                                 description="Frames per second of an image sequence (0: the scene's)")
 
     poll = classmethod(scene_build.avatar_poll)
     invoke = LIKENESS_OT_lipsync.invoke
@@ -112,30 +148,68 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
         head = scene_build.find_avatar_head(context)
         rig = head.parent
         ident = rig.likeness_identity
-        video = bpy.path.abspath(self.filepath)
-        data = worker_arrays(self, "track", video=video, phenotype=[p.value for p in ident.phenotype],
+        scene = context.scene
+        fps = scene.render.fps / scene.render.fps_base
+        source = bpy.path.abspath(self.filepath)
+        if source.lower().endswith(IMAGE_SUFFIXES):      # one image picked: its folder is the sequence
+            source = os.path.dirname(source)
+        data = worker_arrays(self, "track", video=source, fps=self.fps or fps, phenotype=[p.value for p in ident.phenotype],
                              local_changes={it.label: it.value for it in ident.local})
         if data is None:
             return {"CANCELLED"}
-        weights, names, head_rot = data["weights"], [str(n) for n in data["names"]], data["head_rotation"]
-        video_fps = float(data["fps"])
-        scene = context.scene
-        fps = scene.render.fps / scene.render.fps_base
-        frames = scene.frame_current + np.arange(len(weights)) * (fps / video_fps)
+        weights, names = data["weights"], [str(n) for n in data["names"]]
+        frames = scene.frame_current + np.arange(len(weights)) * (fps / float(data["fps"]))
         name = f"{head.name.removesuffix('_head')}_track"
         write_curves(head.data.shape_keys, "KEY", name, frames,
                      {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
-        # the head's rotation, in the head bone's own rest frame
-        rest = np.array(rig.data.bones["head"].matrix_local.to_3x3())
-        local = np.einsum("ji,njk,kl->nil", rest, head_rot, rest)
-        quats = np.array([Matrix(m.tolist()).to_quaternion() for m in local])
-        rig.pose.bones["head"].rotation_mode = "QUATERNION"
-        write_curves(rig, "OBJECT", f"{name}_head", frames,
-                     {('pose.bones["head"].rotation_quaternion', k): quats[:, k] for k in range(4)})
+        bones = {b: _fraction(data["head_rotation"], share) for b, share in NECK_HEAD_SHARES.items()
+                 if b in rig.data.bones}
+        bones.update({eye: data[f"rotation_{eye}"] for eye in ("eye.L", "eye.R") if eye in rig.data.bones})
+        write_bone_rotations(rig, f"{name}_head", frames, bones)
         scene.frame_end = max(scene.frame_end, int(frames[-1]))
-        self.report({"INFO"}, f"Tracked {len(weights)} frames of {os.path.basename(video)}")
+        self.report({"INFO"}, f"Tracked {len(weights)} frames of {os.path.basename(os.path.normpath(source))}")
         return {"FINISHED"}
 
 
-classes = (LIKENESS_OT_lipsync, LIKENESS_OT_track_video)
+class LIKENESS_OT_import_livelink(bpy.types.Operator):
+    """Animate the selected avatar from a Live Link Face take (the iPhone app's CSV): the 52
+    ARKit keys and the head and eye rotations, from the current frame at the scene's frame rate"""
+    bl_idname = "likeness.import_livelink"
+    bl_label = "Import Live Link Face"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(name="CSV", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(default="*.csv", options={"HIDDEN", "SKIP_SAVE"})
+
+    poll = classmethod(scene_build.avatar_poll)
+    invoke = LIKENESS_OT_lipsync.invoke
+
+    def execute(self, context):
+        # a take is a small table: read here, no worker job
+        head = scene_build.find_avatar_head(context)
+        rig, keys = head.parent, head.data.shape_keys
+        names = [kb.name for kb in keys.key_blocks[1:]]
+        path = bpy.path.abspath(self.filepath)
+        try:
+            take = livelink.read(path, names)
+        except errors.LikenessError as exc:
+            _report_failure(self, exc)
+            return {"CANCELLED"}
+        scene = context.scene
+        weights, head_ypr, left_ypr, right_ypr = take.resample(scene.render.fps / scene.render.fps_base)
+        frames = scene.frame_current + np.arange(len(weights), dtype=np.float64)
+        name = f"{head.name.removesuffix('_head')}_livelink"
+        write_curves(keys, "KEY", name, frames,
+                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+        if head_ypr is not None:
+            write_bone_rotations(rig, f"{name}_bones", frames, {
+                "head": livelink.rotation_matrices(head_ypr), "eye.L": livelink.rotation_matrices(left_ypr),
+                "eye.R": livelink.rotation_matrices(right_ypr)})
+        scene.frame_end = max(scene.frame_end, int(frames[-1]))
+        self.report({"INFO"}, f"Live Link Face: {len(weights)} frames from {os.path.basename(path)} "
+                              f"(timecode at {take.rate} fps)")
+        return {"FINISHED"}
+
+
+classes = (LIKENESS_OT_lipsync, LIKENESS_OT_track_video, LIKENESS_OT_import_livelink)
 register, unregister = bpy.utils.register_classes_factory(classes)

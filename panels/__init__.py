@@ -31,6 +31,7 @@ class LIKENESS_PT_main(_SidebarTab, bpy.types.Panel):
             row.operator("likeness.remove_photo", text="", icon="X").index = i
         col.operator("likeness.add_photos", icon="FILE_IMAGE")
         layout.prop(settings, "texture_size", expand=True)
+        layout.prop(settings, "hair", expand=True)
         row = layout.row(align=True)
         row.scale_y = 1.4
         row.operator("likeness.build_avatar", icon="USER")
@@ -83,6 +84,7 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("likeness.lipsync", icon="SPEAKER")
         row.operator("likeness.track_video", icon="CAMERA_DATA")
+        layout.operator("likeness.import_livelink", icon="IMPORT")
         for title, prefix in KEY_GROUPS:
             _slider_box(layout, title, [(kb, kb.name) for kb in keys[1:] if kb.name.startswith(prefix)])
 

@@ -42,6 +42,18 @@ def read_pts(path):
     return np.array([[float(v) for v in line.split()] for line in body]) - 1.0
 
 
+def world_vertices(head):
+    """A mesh object's evaluated vertices (shape keys, armature) in world space, (V, 3)."""
+    import bpy
+    ev = head.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    me = ev.to_mesh()
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertices.foreach_get("co", co)
+    mw = np.array(ev.matrix_world)
+    ev.to_mesh_clear()
+    return co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
+
+
 def read_glb_json(path):
     """The JSON chunk of a .glb file."""
     import json

@@ -42,7 +42,7 @@ def test_writes_blend_glb_fbx_preview_report(avatar_out):
 def test_report_fields(avatar_out):
     out, photo = avatar_out
     report = json.loads((out / "report.json").read_text())
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert (report["input"]["width"], report["input"]["height"]) == (512, 512)
     assert set(report["timings_ms"]) >= {"detect", "fit", "texture", "build", "export", "total"}
     assert 0 < report["fit_residual_px"] < 10

@@ -17,13 +17,18 @@ sys.path.insert(0, ROOT)
 from core import detect, fit, track  # noqa: E402
 
 
+def clips_and_speaker():
+    """The GRID clips, and the speaker's identity fitted once on the first frame."""
+    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
+    first, _ = track.frames(clips[0])
+    return clips, fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=5)
     args = ap.parse_args()
-    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
-    first, _ = track.frames(clips[0])
-    ident = fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
+    clips, ident = clips_and_speaker()
     rates, errors = [], []
     for clip in clips[:args.clips]:
         images, fps = track.frames(clip)

@@ -38,6 +38,12 @@ def write_curves(owner, id_type, action_name, frames, curves):
     return action
 
 
+def write_key_curves(head, action_name, frames, names, weights):
+    """Key the shape keys ``names`` of ``head`` with ``weights`` (frames, len(names))."""
+    return write_curves(head.data.shape_keys, "KEY", action_name, frames,
+                        {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+
+
 def write_bone_rotations(rig, action_name, frames, rotations):
     """Key ``rotations`` ({bone name: (n, 3, 3) rotations about the bone's head in the rig's
     frame, on top of its parent's pose}) at ``frames`` as quaternion curves in a new action on
@@ -117,8 +123,7 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)
         name = f"{head.name.removesuffix('_head')}_lipsync"
-        write_curves(head.data.shape_keys, "KEY", name, frames,
-                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+        write_key_curves(head, name, frames, names, weights)
         editor = scene.sequence_editor or scene.sequence_editor_create()
         editor.strips.new_sound(name, audio, channel=1 + len(editor.strips), frame_start=start)
         scene.frame_end = max(scene.frame_end, int(frames[-1]))
@@ -160,8 +165,7 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
         weights, names = data["weights"], [str(n) for n in data["names"]]
         frames = scene.frame_current + np.arange(len(weights)) * (fps / float(data["fps"]))
         name = f"{head.name.removesuffix('_head')}_track"
-        write_curves(head.data.shape_keys, "KEY", name, frames,
-                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+        write_key_curves(head, name, frames, names, weights)
         bones = {b: _fraction(data["head_rotation"], share) for b, share in NECK_HEAD_SHARES.items()
                  if b in rig.data.bones}
         bones.update({eye: data[f"rotation_{eye}"] for eye in ("eye.L", "eye.R") if eye in rig.data.bones})
@@ -187,8 +191,8 @@ class LIKENESS_OT_import_livelink(bpy.types.Operator):
     def execute(self, context):
         # a take is a small table: read here, no worker job
         head = scene_build.find_avatar_head(context)
-        rig, keys = head.parent, head.data.shape_keys
-        names = [kb.name for kb in keys.key_blocks[1:]]
+        rig = head.parent
+        names = [kb.name for kb in head.data.shape_keys.key_blocks[1:]]
         path = bpy.path.abspath(self.filepath)
         try:
             take = livelink.read(path, names)
@@ -199,8 +203,7 @@ class LIKENESS_OT_import_livelink(bpy.types.Operator):
         weights, head_ypr, left_ypr, right_ypr = take.resample(scene.render.fps / scene.render.fps_base)
         frames = scene.frame_current + np.arange(len(weights), dtype=np.float64)
         name = f"{head.name.removesuffix('_head')}_livelink"
-        write_curves(keys, "KEY", name, frames,
-                     {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+        write_key_curves(head, name, frames, names, weights)
         if head_ypr is not None:
             write_bone_rotations(rig, f"{name}_bones", frames, {
                 "head": livelink.rotation_matrices(head_ypr), "eye.L": livelink.rotation_matrices(left_ypr),

@@ -5,11 +5,14 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.likeness-setup
+WEB_STAMP := node_modules/.likeness-setup
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BLENDER_EXT = $(PY) $(shell ls -d $(VENV)/lib/python3.11/site-packages/bpy 2>/dev/null)/5.0/scripts/addons_core/bl_pkg/cli/blender_ext.py
 
 .PHONY: setup demo test extension clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(WEB_STAMP)
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (bpy 5.0.1)"'
@@ -18,6 +21,15 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints
 	$(PY) -m pip install -r requirements/dev.txt
 	printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(abspath $(PY))" "$(abspath cli.py)" > $(VENV)/bin/likeness
 	chmod +x $(VENV)/bin/likeness
+	touch $@
+
+# The glTF checks (tools/web/): Debian's chromium (driven by playwright-core, never a downloaded
+# browser) and the npm packages pinned in package-lock.json. Node.js 20+ comes from apt if absent.
+$(WEB_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nodejs npm; }
+	node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node.js 20+ is needed (playwright-core), found " + process.version); process.exit(1) }'
+	[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+	npm ci --no-audit --no-fund
 	touch $@
 
 demo: setup

@@ -167,6 +167,7 @@ def _export(bpy, rig, base, glb, fbx):
     if glb:
         bpy.ops.export_scene.gltf(filepath=base + ".glb", export_format="GLB", use_selection=True,
                                   export_morph=True, export_skins=True, export_yup=True,
+                                  export_tangents=True,   # Blender's MikkTSpace for the normal map
                                   export_animations=animated, export_animation_mode="ACTIVE_ACTIONS",
                                   export_nla_strips_merged_animation_name=os.path.basename(base))
     if fbx:
@@ -208,6 +209,8 @@ def main(argv=None):
     p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it")
     p.add_argument("--no-life", action="store_true", help="no blinks and brow raises")
     p.add_argument("--seed", type=int, default=0, help="seed of the blink and brow timing")
+    p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
+    p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
     p = sub.add_parser("track", help="animate an avatar from a video of a face")
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("video", help="a video file with one face, or a folder of images (sorted by name)")

@@ -118,13 +118,100 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
         active &= (p[:, 2] >= stop_z) & (length < max_len)
         if not active.any():
             break
-    path = np.stack(path, 1)                            # (n, steps, 3); finished strands repeat their tip
+    # the root on the skin (where Blender attaches the curve), leaving along the normal
+    path = np.stack([verts[roots]] + path, 1)           # (n, steps, 3); finished strands repeat their tip
     strands = []
     for k in range(n):
-        pts = path[k, :int(round(length[k] / STEP_M)) + 1]
+        pts = path[k, :int(round(length[k] / STEP_M)) + 2]
         if len(pts) >= 3:
             strands.append(_resample(pts, POINTS))
     return np.array(strands).reshape(-1, POINTS, 3)
+
+
+SIL_BINS = 72                  # angular bins around the head in the photo
+SIL_BAND = 0.25                # strand points this far inside the head's outline (share of its
+                               # radius) move with the silhouette, deeper ones stay
+SIL_MAX_SHIFT_M = 0.08         # no point moves further than this
+SIL_ROOT_M = 0.03              # the move fades in over this much strand from the root
+SIL_WORK_PX = 200              # the head's height in the working image
+
+
+def fit_silhouette(strands, head_vertices, mask, rotation, translation, focal_px, principal_point):
+    """Guide ``strands`` (n, k, 3) reshaped so that, seen through the fitted camera (OpenCV
+    ``rotation``, ``translation``, ``focal_px``, ``principal_point``; the head posed as in the
+    photo, ``head_vertices``), the hair reaches as far out from the head as the photo's hair
+    ``mask`` (H, W bool) does, direction by direction.
+
+    Around the head's centre (between the ears), in angular bins, the outermost strand point
+    and the outermost mask pixel are compared; strand points near or beyond the head's outline
+    move along their direction in the image plane (at their own depth) by the difference,
+    fading in from the root, smoothed over neighbouring bins and at most SIL_MAX_SHIFT_M.
+    Robust to a wrong mask: points deep inside the outline (the hair over the scalp and the
+    back of the head) stay as grown, nothing moves inside the head's outline, directions where
+    the mask runs off the photo do not shrink, and hair is not invented where no strand is."""
+    strands = np.asarray(strands, np.float64)
+    if not len(strands) or mask is None or not mask.any():
+        return strands
+    rotation, translation = np.asarray(rotation, np.float64), np.asarray(translation, np.float64)
+    pp = np.asarray(principal_point, np.float64)
+    to_px = lambda cam: cam[..., :2] / cam[..., 2:] * focal_px + pp
+    head_cam = head_vertices @ rotation.T + translation
+    head_px = to_px(head_cam)
+    lm = correspondence.surface_points(head_vertices)
+    centre = to_px(0.5 * (lm[EAR_L] + lm[EAR_R]) @ rotation.T + translation)
+    scale = SIL_WORK_PX / max(np.ptp(head_px[:, 1]), 1.0)
+
+    def polar(px):
+        d = (px - centre) * scale
+        return np.arctan2(d[..., 1], d[..., 0]), np.hypot(d[..., 0], d[..., 1])
+
+    def reach(angle, radius):
+        b = ((angle + np.pi) / (2 * np.pi) * SIL_BINS).astype(int) % SIL_BINS
+        out = np.zeros(SIL_BINS)
+        np.maximum.at(out, b, radius)
+        return out
+
+    head_r = reach(*polar(head_px))
+    ys, xs = np.nonzero(mask)
+    step = max(1, len(ys) // 200_000)
+    ys, xs = ys[::step], xs[::step]
+    mask_a, mask_rad = polar(np.stack([xs, ys], -1).astype(np.float64))
+    mask_r = np.max([np.roll(reach(mask_a, mask_rad), s) for s in (-1, 0, 1)], axis=0)   # close 1-bin gaps
+    h, w = mask.shape
+    edge = (xs <= 1) | (ys <= 1) | (xs >= w - 2) | (ys >= h - 2)
+    cut = reach(mask_a[edge], np.ones(edge.sum())) > 0          # the mask runs off the photo here
+
+    cam = strands @ rotation.T + translation
+    dense = np.concatenate([cam, 0.5 * (cam[:, 1:] + cam[:, :-1])], 1)   # strand points and midpoints
+    hair_r = reach(*polar(to_px(dense)))
+    band = SIL_BAND * np.median(head_r)
+    near = hair_r > head_r - band                               # strands reach the outline here
+    delta = np.where(near, np.maximum(mask_r, head_r) - hair_r, 0.0)
+    delta[cut & (delta < 0)] = 0.0
+    max_px = SIL_MAX_SHIFT_M * focal_px * scale / float(np.median(head_cam[:, 2]))
+    delta = np.clip(delta, -max_px, max_px)
+    kernel = np.array([1.0, 2.0, 3.0, 2.0, 1.0])
+    num = sum(np.roll(delta * near, s) * kernel[s + 2] for s in range(-2, 3))
+    den = sum(np.roll(near.astype(float), s) * kernel[s + 2] for s in range(-2, 3))
+    delta = np.where(near, num / np.maximum(den, 1e-9), 0.0)
+
+    angle, radius = polar(to_px(cam))
+    u = ((angle + np.pi) / (2 * np.pi) * SIL_BINS - 0.5) % SIL_BINS        # linear between bin centres
+    i0 = np.floor(u).astype(int)
+    frac = u - i0
+    at = lambda arr: arr[i0 % SIL_BINS] * (1 - frac) + arr[(i0 + 1) % SIL_BINS] * frac
+    base = at(head_r)
+    along = np.concatenate([np.zeros((len(cam), 1)),
+                            np.cumsum(np.linalg.norm(np.diff(strands, axis=1), axis=2), 1)], 1)
+    weight = np.clip((radius - (base - band)) / band, 0, 1) * np.clip(along / SIL_ROOT_M, 0, 1)
+    new_r = radius + at(delta) * weight
+    new_r = np.where(new_r < radius, np.maximum(new_r, np.minimum(radius, base)), new_r)
+    shift_px = (new_r - radius) / scale
+    direction = np.stack([np.cos(angle), np.sin(angle)], -1)
+    shift_m = shift_px[..., None] * direction * cam[..., 2:] / focal_px
+    norm = np.linalg.norm(shift_m, axis=-1, keepdims=True)
+    cam[..., :2] += shift_m * np.minimum(1.0, SIL_MAX_SHIFT_M / np.maximum(norm, 1e-12))
+    return (cam - translation) @ rotation
 
 
 def cards(strands, head_centre, width=CARD_WIDTH_M):

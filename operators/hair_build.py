@@ -1,13 +1,18 @@
 """Hair in Blender from the avatar's guide strands: a Curves object on the scalp whose
 children come from Blender's own Essentials hair node groups (interpolate, clump, frizz),
 with a Principled Hair BSDF; or, for game engines, hair cards (a mesh with an alpha strand
-texture) that glTF and FBX carry. Both follow the head bone."""
+texture) that glTF and FBX carry. Both follow the head bone. Eyebrows and eyelashes come in
+the same form and follow the face (shape keys and bones).
+
+Every strand remembers where it grows (an anchor: three head vertices and their weights, as
+attributes), so when the artist reshapes the head the hair moves with the scalp."""
+import functools
 import os
 
 import bpy
 import numpy as np
 
-from ..core import hair_strands
+from ..core import brows_lashes, hair_strands
 
 HAIR_ASSETS = ("datafiles", "assets", "nodes", "procedural_hair_node_assets.blend")
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
@@ -15,6 +20,24 @@ ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump
 CHILD_DENSITY = 120000.0       # children per square metre of scalp near the guides (about 6000)
 GUIDE_REACH_M = 0.025          # children grow only this close to a guide, so not on the face
 STRAND_RADIUS_M = 0.00025       # thicker than a real hair: 6000 strands stand for ~100 000
+PART = "likeness_part"          # custom property: "hair" or "brows_lashes"
+ANCHOR, WEIGHT = "likeness_anchor", "likeness_weight"     # attributes ANCHOR0..2, WEIGHT0..2
+REST_ANCHOR = "likeness_rest_anchor"
+BROW_RADIUS_M, LASH_RADIUS_M = 0.00007, 0.00009
+BROW_LASH_CARD_M = 0.0008      # card width of a brow hair or a lash
+
+
+def build(name, head, rig, res, form, coll, t):
+    """The hair, eyebrows and eyelashes of ``res`` in ``form`` ("CURVES", "CARDS" or "NONE")."""
+    if form not in ("CURVES", "CARDS"):
+        return
+    rgb = tuple(float(v) for v in res.hair_rgb)
+    if len(res.hair_guides):
+        make = build_curves if form == "CURVES" else build_cards
+        make(name, head, rig, res.hair_guides, rgb, coll, t)
+    if len(res.arrays.get("brow_lash_strands", ())):
+        make = brows_lashes_curves if form == "CURVES" else brows_lashes_cards
+        make(name, head, rig, res, rgb, coll, t)
 
 
 def essentials_groups():
@@ -68,8 +91,8 @@ def _hair_node_tree(name, head, material, t):
     return tree
 
 
-def _hair_material(name, rgb_linear, t):
-    mat = t.add(bpy.data.materials.new(f"{name}_hair"))
+def _hair_material(name, rgb_linear, t, suffix="hair"):
+    mat = t.add(bpy.data.materials.new(f"{name}_{suffix}"))
     if mat.node_tree is None:
         mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -115,13 +138,27 @@ def build_curves(name, head, rig, guides, rgb_linear, coll, t):
     mod = ob.modifiers.new("Likeness Hair", "NODES")
     mod.node_group = _hair_node_tree(name, head, material, t)
     _follow_head_bone(ob, rig)
+    _store_anchors(ob, "CURVE", *_root_anchors(head, guides[:, 0]))
+    ob[PART] = "hair"
     return ob
 
 
 def build_cards(name, head, rig, guides, rgb_linear, coll, t):
     """The hair as cards: one textured ribbon per guide, alpha-blended, for game engines."""
-    verts, quads, uv = hair_strands.cards(guides, head_centre=np.array(guides.reshape(-1, 3).mean(0)))
-    me = t.add(bpy.data.meshes.new(f"{name}_hair_cards"))
+    ob = _card_object(f"{name}_hair_cards", guides, guides.reshape(-1, 3).mean(0), hair_strands.CARD_WIDTH_M,
+                      coll, t)
+    ob.data.materials.append(_card_material(name, rgb_linear, t))
+    _follow_head_bone(ob, rig)
+    anchor, weight = _root_anchors(head, guides[:, 0])
+    _store_anchors(ob, "POINT", *_per_card_vertex(anchor, weight, guides.shape[1]))
+    ob[PART] = "hair"
+    return ob
+
+
+def _card_object(name, strands, centre, width, coll, t):
+    """A mesh object of one ribbon card per strand (hair_strands.cards), UVs for a strand texture."""
+    verts, quads, uv = hair_strands.cards(strands, head_centre=np.asarray(centre), width=width)
+    me = t.add(bpy.data.meshes.new(name))
     me.vertices.add(len(verts))
     me.vertices.foreach_set("co", verts.astype(np.float32).ravel())
     me.loops.add(quads.size)
@@ -131,20 +168,26 @@ def build_cards(name, head, rig, guides, rgb_linear, coll, t):
     me.update(calc_edges=True)
     me.uv_layers.new(name="UVMap").data.foreach_set("uv", uv.astype(np.float32).ravel())
     me.shade_smooth()
-    ob = t.add(bpy.data.objects.new(f"{name}_hair_cards", me))
+    ob = t.add(bpy.data.objects.new(name, me))
     coll.objects.link(ob)
-    me.materials.append(_card_material(name, rgb_linear, t))
-    _follow_head_bone(ob, rig)
     return ob
 
 
-def _card_material(name, rgb_linear, t):
-    tex = hair_strands.card_texture(rgb_linear)
-    size = tex.shape[0]
-    img = t.add(bpy.data.images.new(f"{name}_hair_strands", size, size, alpha=True))
-    img.pixels.foreach_set((tex[::-1].astype(np.float32) / 255.0).ravel())      # Blender's rows go up
+@functools.lru_cache(maxsize=1)
+def _strand_pixels():
+    """(size, Blender pixels) of white strands with alpha: the cards' colour is the material's,
+    so this texture is the same for every avatar and is made once per session (about 0.5 s)."""
+    tex = hair_strands.card_texture((1.0, 1.0, 1.0))
+    return tex.shape[0], (tex[::-1].astype(np.float32) / 255.0).ravel()      # Blender's rows go up
+
+
+def _card_material(name, rgb_linear, t, suffix="hair"):
+    """Alpha-blended strands: the strand texture times the colour (glTF: texture and factor)."""
+    size, pixels = _strand_pixels()
+    img = t.add(bpy.data.images.new(f"{name}_{suffix}_strands", size, size, alpha=True))
+    img.pixels.foreach_set(pixels)
     img.pack()
-    mat = t.add(bpy.data.materials.new(f"{name}_hair_cards"))
+    mat = t.add(bpy.data.materials.new(f"{name}_{suffix}_cards"))
     if mat.node_tree is None:
         mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -152,10 +195,214 @@ def _card_material(name, rgb_linear, t):
     node = nodes.new("ShaderNodeTexImage")
     node.name = node.label = "Hair Strands"
     node.image = img
-    node.location = (-400, 200)
-    links.new(node.outputs["Color"], bsdf.inputs["Base Color"])
+    node.location = (-600, 200)
+    tint = nodes.new("ShaderNodeMix")
+    tint.data_type, tint.blend_type = "RGBA", "MULTIPLY"
+    tint.name = tint.label = "Strand Colour"
+    tint.inputs["Factor"].default_value = 1.0
+    tint.inputs["B"].default_value = (*rgb_linear, 1.0)
+    tint.location = (-300, 200)
+    links.new(node.outputs["Color"], tint.inputs["A"])
+    links.new(tint.outputs["Result"], bsdf.inputs["Base Color"])
     links.new(node.outputs["Alpha"], bsdf.inputs["Alpha"])
     bsdf.inputs["Roughness"].default_value = 0.45
     mat.surface_render_method = "BLENDED"
     mat.use_backface_culling = False
     return mat
+
+
+def brows_lashes_curves(name, head, rig, res, rgb_linear, coll, t):
+    """Eyebrows (the hair's colour) and eyelashes (near black) as a Curves object on the head
+    object; a node tree moves each strand with its anchor on the evaluated head, so the
+    strands follow the shape keys (blinks, brow raises) and the bones."""
+    strands, kind = res.brow_lash_strands, res.brow_lash_kind
+    anchor, weight = res.brow_lash_anchor, res.brow_lash_weight
+    curves = t.add(bpy.data.hair_curves.new(f"{name}_brows_lashes"))
+    n, k, _ = strands.shape
+    curves.add_curves([k] * n)
+    curves.position_data.foreach_set("vector", strands.astype(np.float32).ravel())
+    base = np.where(kind == brows_lashes.KIND_BROW, BROW_RADIUS_M, LASH_RADIUS_M)
+    radius = base[:, None] * np.linspace(1.0, 0.3, k)[None, :]          # tapering to the tip
+    _attribute(curves, "radius", "FLOAT", "POINT").data.foreach_set("value", radius.astype(np.float32).ravel())
+    _attribute(curves, "material_index", "INT", "CURVE").data.foreach_set(
+        "value", (kind != brows_lashes.KIND_BROW).astype(np.int32))
+    curves.materials.append(_hair_material(name, rgb_linear, t, suffix="brows"))
+    curves.materials.append(_hair_material(name, brows_lashes.LASH_RGB, t, suffix="lashes"))
+    ob = t.add(bpy.data.objects.new(f"{name}_brows_lashes", curves))
+    coll.objects.link(ob)
+    ob.parent = head                  # the head object's space: the space its deformation is in
+    _store_anchors(ob, "CURVE", anchor, weight)
+    rest = brows_lashes.anchored(anchor, weight, res.vertices)
+    _attribute(curves, REST_ANCHOR, "FLOAT_VECTOR", "CURVE").data.foreach_set(
+        "vector", rest.astype(np.float32).ravel())
+    mod = ob.modifiers.new("Likeness Brows and Lashes", "NODES")
+    mod.node_group = _follow_surface_tree(f"{name}_brows_lashes", head, t)
+    ob[PART] = "brows_lashes"
+    return ob
+
+
+def brows_lashes_cards(name, head, rig, res, rgb_linear, coll, t):
+    """Eyebrows and eyelashes as small alpha cards, for game engines: a mesh on the head bone
+    with the head's shape keys that move them (each card takes its anchor's deltas), driven
+    by the head's keys in Blender and exported as morph targets of the same names."""
+    strands, kind = res.brow_lash_strands, res.brow_lash_kind
+    anchor, weight = res.brow_lash_anchor, res.brow_lash_weight
+    n, k, _ = strands.shape
+    centre = strands[:, 0].mean(0) + (0.0, 0.08, 0.0)        # behind the eyes: cards lie on the face
+    ob = _card_object(f"{name}_brows_lashes", strands, centre, BROW_LASH_CARD_M, coll, t)
+    me = ob.data
+    me.materials.append(_card_material(name, rgb_linear, t, suffix="brows"))
+    me.materials.append(_card_material(name, brows_lashes.LASH_RGB, t, suffix="lashes"))
+    me.polygons.foreach_set("material_index", np.repeat(kind != brows_lashes.KIND_BROW, k - 1).astype(np.int32))
+    _store_anchors(ob, "POINT", *_per_card_vertex(anchor, weight, k))
+    _card_shape_keys(ob, head, res, anchor, weight, k)
+    _follow_head_bone(ob, rig)
+    ob[PART] = "brows_lashes"
+    return ob
+
+
+def _card_shape_keys(ob, head, res, anchor, weight, points):
+    """The head's shape keys that move the cards' anchors, copied onto the cards and driven
+    by the head's keys of the same name."""
+    basis = np.empty(len(ob.data.vertices) * 3, np.float32)
+    ob.data.vertices.foreach_get("co", basis)
+    per_strand = np.einsum("gk,sgkd->sgd", weight, res.shape_key_deltas[:, anchor])
+    ob.shape_key_add(name="Basis", from_mix=False)
+    head_keys = head.data.shape_keys
+    for key_name, delta in zip(res.shape_key_names, per_strand):
+        if np.abs(delta).max() < 1e-5:
+            continue
+        kb = ob.shape_key_add(name=str(key_name), from_mix=False)
+        kb.points.foreach_set("co", basis + np.repeat(delta, 2 * points, axis=0).astype(np.float32).ravel())
+        kb.slider_min, kb.slider_max, kb.value = 0.0, 1.0, 0.0
+        driver = kb.driver_add("value").driver
+        driver.type = "AVERAGE"
+        var = driver.variables.new()
+        var.type = "SINGLE_PROP"
+        var.targets[0].id_type = "KEY"
+        var.targets[0].id = head_keys
+        var.targets[0].data_path = f'key_blocks["{key_name}"].value'
+
+
+def _follow_surface_tree(name, head, t):
+    """Geometry nodes: each curve moves by the displacement of its anchor point on the
+    evaluated head (shape keys, armature) from the rest anchor stored with it."""
+    tree = t.add(bpy.data.node_groups.new(name, "GeometryNodeTree"))
+    tree.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    tree.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
+    nodes, links = tree.nodes, tree.links
+    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
+    info = nodes.new("GeometryNodeObjectInfo")
+    info.transform_space = "RELATIVE"
+    info.inputs["Object"].default_value = head
+    position = nodes.new("GeometryNodeInputPosition")
+    total = None
+    for k in range(3):
+        index = _named(nodes, f"{ANCHOR}{k}", "INT")
+        sample = nodes.new("GeometryNodeSampleIndex")
+        sample.data_type, sample.domain = "FLOAT_VECTOR", "POINT"
+        links.new(info.outputs["Geometry"], sample.inputs["Geometry"])
+        links.new(position.outputs["Position"], sample.inputs["Value"])
+        links.new(index.outputs["Attribute"], sample.inputs["Index"])
+        scaled = _vector_math(nodes, "SCALE")
+        links.new(sample.outputs[0], scaled.inputs[0])
+        links.new(_named(nodes, f"{WEIGHT}{k}", "FLOAT").outputs["Attribute"], scaled.inputs["Scale"])
+        if total is None:
+            total = scaled
+        else:
+            add = _vector_math(nodes, "ADD")
+            links.new(total.outputs[0], add.inputs[0])
+            links.new(scaled.outputs[0], add.inputs[1])
+            total = add
+    offset = _vector_math(nodes, "SUBTRACT")
+    links.new(total.outputs[0], offset.inputs[0])
+    links.new(_named(nodes, REST_ANCHOR, "FLOAT_VECTOR").outputs["Attribute"], offset.inputs[1])
+    move = nodes.new("GeometryNodeSetPosition")
+    links.new(gin.outputs[0], move.inputs["Geometry"])
+    links.new(offset.outputs[0], move.inputs["Offset"])
+    links.new(move.outputs[0], gout.inputs[0])
+    return tree
+
+
+def _named(nodes, name, data_type):
+    node = nodes.new("GeometryNodeInputNamedAttribute")
+    node.data_type = data_type
+    node.inputs["Name"].default_value = name
+    return node
+
+
+def _vector_math(nodes, operation):
+    node = nodes.new("ShaderNodeVectorMath")
+    node.operation = operation
+    return node
+
+
+def _attribute(data, name, data_type, domain):
+    return data.attributes.get(name) or data.attributes.new(name, data_type, domain)
+
+
+def _root_anchors(head, roots):
+    """Each strand's anchor: the head vertex nearest its root (weight 1)."""
+    from mathutils.kdtree import KDTree
+    me = head.data
+    tree = KDTree(len(me.vertices))
+    for v in me.vertices:
+        tree.insert(v.co, v.index)
+    tree.balance()
+    nearest = np.array([tree.find(r)[1] for r in roots.tolist()], np.int32)
+    weight = np.zeros((len(roots), 3), np.float32)
+    weight[:, 0] = 1.0
+    return np.repeat(nearest[:, None], 3, axis=1), weight
+
+
+def _per_card_vertex(anchor, weight, points):
+    """A strand's anchor for each vertex of its card (2 per strand point)."""
+    return np.repeat(anchor, 2 * points, axis=0), np.repeat(weight, 2 * points, axis=0)
+
+
+def _store_anchors(ob, domain, anchor, weight):
+    for k in range(3):
+        _attribute(ob.data, f"{ANCHOR}{k}", "INT", domain).data.foreach_set("value", anchor[:, k].astype(np.int32))
+        _attribute(ob.data, f"{WEIGHT}{k}", "FLOAT", domain).data.foreach_set(
+            "value", weight[:, k].astype(np.float32))
+
+
+def _read_anchors(ob):
+    attrs = ob.data.attributes
+    n = len(attrs[f"{ANCHOR}0"].data)
+    anchor, weight = np.empty((3, n), np.int32), np.empty((3, n), np.float32)
+    for k in range(3):
+        attrs[f"{ANCHOR}{k}"].data.foreach_get("value", anchor[k])
+        attrs[f"{WEIGHT}{k}"].data.foreach_get("value", weight[k])
+    return anchor.T, weight.T
+
+
+def follow_reshape(rig, head, old, new):
+    """After the identity sliders reshaped the head (basis vertices ``old`` -> ``new``, (V, 3)):
+    move every strand of the hair, brows and lashes by the displacement of its anchor, and
+    re-seat the objects on the head bone's new rest."""
+    shift = np.asarray(new, np.float64) - np.asarray(old, np.float64)
+    for ob in list(rig.children) + list(head.children):
+        if ob.get(PART) is None:
+            continue
+        move = brows_lashes.anchored(*_read_anchors(ob), shift).astype(np.float32)
+        if ob.type == "CURVES":
+            curves = ob.data
+            sizes = np.array([c.points_length for c in curves.curves])
+            _add_to(curves.position_data, "vector", np.repeat(move, sizes, axis=0))
+            if REST_ANCHOR in curves.attributes:
+                _add_to(curves.attributes[REST_ANCHOR].data, "vector", move)
+            curves.update_tag()
+        else:
+            _add_to(ob.data.vertices, "co", move)
+            for kb in (ob.data.shape_keys.key_blocks if ob.data.shape_keys else ()):
+                _add_to(kb.points, "co", move)
+            ob.data.update()
+        if ob.parent_type == "BONE":
+            _follow_head_bone(ob, rig)
+
+
+def _add_to(collection, prop, values):
+    current = np.empty(len(collection) * 3, np.float32)
+    collection.foreach_get(prop, current)
+    collection.foreach_set(prop, current + values.ravel())

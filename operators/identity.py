@@ -3,7 +3,8 @@
 The values live on the rig object (so they are saved, and undo restores them
 with the mesh). Moving a slider asks the worker for the head at the new
 values (anny's full model, exact) and updates the mesh, every shape key (by
-the change of the basis, so hand edits to the keys survive) and the bones.
+the change of the basis, so hand edits to the keys survive) and the bones; the hair,
+eyebrows and eyelashes move with the skin they grow from, in the form the artist chose.
 """
 import logging
 
@@ -13,6 +14,7 @@ from mathutils import Matrix
 
 from .. import preferences
 from ..core import errors, head_model, worker_client
+from . import hair_build
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +80,13 @@ def apply_identity(context, rig):
     client = worker_client.shared_client(preferences.worker_python())
     new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],
                             local_changes={item.label: item.value for item in ident.local})
-    _apply_to_mesh(head, new["vertices"])
+    old = _apply_to_mesh(head, new["vertices"])
     _apply_to_bones(context, rig, new)
+    hair_build.follow_reshape(rig, head, old.reshape(-1, 3), new["vertices"])
 
 
 def _apply_to_mesh(head, vertices):
+    """Set the new basis (every shape key moves with it); returns the old basis, flat."""
     me = head.data
     n = len(me.vertices)
     if vertices.shape != (n, 3):
@@ -97,6 +101,7 @@ def _apply_to_mesh(head, vertices):
         kb.points.foreach_set("co", co + shift)
     me.vertices.foreach_set("co", vertices.ravel())
     me.update()
+    return old_basis
 
 
 def _apply_to_bones(context, rig, new):

@@ -71,12 +71,7 @@ def _build(context, res, name, photo_path, t):
     _add_skinning(head, rig, res)
     _add_materials(head, res, name, t)
     _add_photo_expression_action(head, res, name, t)
-    if len(res.hair_guides):
-        hair = scene.likeness.hair
-        if hair == "CURVES":
-            hair_build.build_curves(name, head, rig, res.hair_guides, tuple(res.hair_rgb), coll, t)
-        elif hair == "CARDS":
-            hair_build.build_cards(name, head, rig, res.hair_guides, tuple(res.hair_rgb), coll, t)
+    hair_build.build(name, head, rig, res, scene.likeness.hair, coll, t)
     cam = _build_camera(res, name, coll, rig, t)
     if photo_path and os.path.isfile(photo_path):
         _build_reference_photo(res, name, coll, cam, photo_path, t)

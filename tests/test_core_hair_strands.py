@@ -64,3 +64,56 @@ def test_cards_are_ribbons_with_strand_texture(head):
     alpha = tex[..., 3]
     assert alpha[-1].mean() > alpha[0].mean()                   # roots (bottom row) denser than tips
     assert 0.2 < (alpha > 128).mean() < 0.95                    # strands with gaps between them
+
+
+def _camera(v):
+    """A frontal camera 0.6 m from the head (OpenCV axes), 400 x 400 px."""
+    rotation = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+    centre = v[v[:, 2] > np.percentile(v[:, 2], 40)].mean(0)
+    return rotation, np.array([0, 0, 0.6]) - rotation @ centre, 700.0, (200.0, 200.0)
+
+
+def _silhouette(strands, cam, size=400):
+    import cv2
+    rotation, translation, f, pp = cam
+    c = strands @ rotation.T + translation
+    px = c[..., :2] / c[..., 2:] * f + np.asarray(pp)
+    img = np.zeros((size, size), np.uint8)
+    cv2.polylines(img, list(np.round(px * 4).astype(np.int32)), False, 1, 12, shift=2)
+    return img.astype(bool)
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def test_the_silhouette_fit_moves_the_hair_to_the_photos_outline(head):
+    import cv2
+    v = head[0]
+    cam = _camera(v)
+    g = grow(head, length="to the chin")
+    sil = _silhouette(g, cam)
+    disk = np.ones((25, 25), np.uint8)
+    for target in (cv2.dilate(sil.astype(np.uint8), disk).astype(bool),           # fuller hair
+                   cv2.erode(sil.astype(np.uint8), disk).astype(bool)):           # less of it
+        fitted = hair_strands.fit_silhouette(g, v, target, *cam)
+        assert _iou(_silhouette(fitted, cam), target) > _iou(sil, target) + 0.03
+        assert np.allclose(fitted[:, 0], g[:, 0])                                # roots stay
+        assert np.linalg.norm(fitted - g, axis=2).max() <= hair_strands.SIL_MAX_SHIFT_M + 1e-9
+
+
+def test_the_silhouette_fit_is_robust_to_a_wrong_mask(head):
+    v = head[0]
+    cam = _camera(v)
+    g = grow(head, length="longer")
+    assert np.array_equal(hair_strands.fit_silhouette(g, v, np.zeros((400, 400), bool), *cam), g)
+    # a mask of the photo's lower half: runs off the photo, so the hair there may be longer
+    lower = np.zeros((400, 400), bool)
+    lower[200:] = True
+    fitted = hair_strands.fit_silhouette(g, v, lower, *cam)
+    low = lambda s: (s @ cam[0].T + cam[1])[..., 1].max()          # lowest point in the image (y down)
+    assert low(fitted) >= low(g) - 1e-9
+    # the back of the skull, hidden from the camera, stays as grown
+    back = (g[:, :, 1] > v[:, 1].max() - 0.03) & (g[:, :, 2] > head[4][hair_strands.EAR_L, 2] + 0.02)
+    assert back.sum() > 100
+    assert np.allclose(fitted[back], g[back], atol=1e-3)

@@ -1,0 +1,203 @@
+"""Eyebrows and eyelashes that follow the face, hair that follows the artist's reshaping of
+the head, and the game-ready form in a glb: an avatar from a real photo, in real Blender."""
+import os
+
+import numpy as np
+import pytest
+
+from conftest import data_path, read_glb_json, world_vertices
+
+PHOTO = ("faces", "lfpw", "image_0001.png")       # long brown hair
+
+
+@pytest.fixture(scope="module")
+def result_dir(addon, tmp_path_factory):
+    """One worker run; each test builds its own avatar from the result in a fresh scene."""
+    import bpy
+    bpy.ops.wm.read_homefile(use_empty=True)
+    keep = str(tmp_path_factory.mktemp("result"))
+    outcome = bpy.ops.likeness.build_avatar(photo=data_path(*PHOTO), texture_size=1024, keep_job_dir=keep)
+    assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
+    return keep
+
+
+def build(result_dir, form):
+    import bpy
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.scene.likeness.hair = form
+    assert bpy.ops.likeness.build_from_result(result_dir=result_dir) == {"FINISHED"}
+    rig = bpy.context.view_layer.objects.active
+    head = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
+    parts = {ob.get("likeness_part"): ob for ob in list(rig.children) + list(head.children)
+             if ob.get("likeness_part")}
+    return rig, head, parts
+
+
+def strand_kinds(result_dir):
+    from core import result
+    return result.load(result_dir).brow_lash_kind
+
+
+def strand_points(ob):
+    """World positions of a Curves object's evaluated points, (curves, points, 3), or of a
+    card mesh's strands (the middle of each card's two edges), (cards, points, 3)."""
+    import bpy
+    ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    mw = np.array(ev.matrix_world)
+    if ob.type == "CURVES":
+        data = ev.data
+        co = np.empty(len(data.points) * 3, np.float32)
+        data.position_data.foreach_get("vector", co)
+        co = co.reshape(len(data.curves), -1, 3)
+    else:
+        co = world_vertices(ob).reshape(-1, 2, 3).mean(1)        # a card's two edges -> its strand
+        return co.reshape(-1, _points_per_card(ob), 3)
+    return co @ mw[:3, :3].T + mw[:3, 3]
+
+
+def _points_per_card(ob):
+    """Cards are strips of quads, one per strand: vertices = 2 * points, quads = points - 1."""
+    n_verts, n_quads = len(ob.data.vertices), len(ob.data.polygons)
+    # n_cards * 2 * points = n_verts and n_cards * (points - 1) = n_quads
+    n_cards = n_verts // 2 - n_quads
+    return n_verts // (2 * n_cards)
+
+
+def set_key(head, name, value):
+    import bpy
+    head.data.shape_keys.key_blocks[name].value = value
+    bpy.context.view_layer.update()
+
+
+@pytest.mark.parametrize("form", ["CURVES", "CARDS"])
+def test_lashes_close_with_a_blink_and_brows_rise(result_dir, form):
+    """eyeBlinkLeft takes the left upper lashes down with the lid and leaves the right eye's
+    alone; browInnerUp lifts the brows."""
+    rig, head, parts = build(result_dir, form)
+    ob = parts["brows_lashes"]
+    assert ob.type == ("CURVES" if form == "CURVES" else "MESH")
+    kind = strand_kinds(result_dir)
+    rest = strand_points(ob)
+    assert len(rest) == len(kind) and (kind == 0).sum() >= 200 and (kind == 1).sum() >= 100
+    lash, left = kind == 1, rest[:, 0, 0] > head.matrix_world.translation.x
+    set_key(head, "eyeBlinkLeft", 1.0)
+    try:
+        drop = (strand_points(ob) - rest)[:, -1, 2]              # tip height change
+    finally:
+        set_key(head, "eyeBlinkLeft", 0.0)
+    assert (drop[lash & left] < -0.005).sum() >= 20, "the left lashes did not come down with the lid"
+    assert drop[lash & left].mean() < -0.003
+    assert np.abs(drop[lash & ~left]).max() < 1e-4, "the right lashes moved with the left blink"
+    assert np.abs(drop[~lash]).max() < 0.003                     # brows stay (nearly) put
+    set_key(head, "browInnerUp", 1.0)
+    try:
+        rise = (strand_points(ob) - rest)[:, 0, 2]
+    finally:
+        set_key(head, "browInnerUp", 0.0)
+    assert np.percentile(rise[~lash], 75) > 0.002, "the brows did not rise"
+    assert np.abs(strand_points(ob) - rest).max() < 1e-5          # back at rest
+
+
+def test_brows_and_lashes_sit_on_the_face(result_dir):
+    """Brow roots on the skin between the eyes and the forehead, in the hair's colour; lash
+    roots on the lid rims, near black."""
+    rig, head, parts = build(result_dir, "CURVES")
+    ob = parts["brows_lashes"]
+    kind = strand_kinds(result_dir)
+    pts = strand_points(ob)
+    gap = surface_distance(head, pts[:, 0])
+    assert gap.max() < 0.0015
+    mats = {m.name.rsplit("_", 1)[-1]: m for m in ob.data.materials}
+    brow_rgb = mats["brows"].node_tree.nodes["Hair (measured colour)"].inputs["Color"].default_value[:3]
+    lash_rgb = mats["lashes"].node_tree.nodes["Hair (measured colour)"].inputs["Color"].default_value[:3]
+    from core import result
+    assert np.allclose(brow_rgb, result.load(result_dir).hair_rgb, atol=1e-3)
+    assert max(lash_rgb) < 0.03
+    eye_z = np.median(pts[kind == 1, 0, 2])
+    assert np.median(pts[kind == 0, 0, 2]) > eye_z + 0.008        # brows above the eyes
+    assert np.ptp(pts[kind == 0, 0, 0]) > 0.07                    # two brows, across the face
+
+
+def surface_distance(head, points):
+    """Distance from world ``points`` to the evaluated head mesh's surface."""
+    import bpy
+    from mathutils import Vector
+    from mathutils.bvhtree import BVHTree
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    tree = BVHTree.FromObject(head, depsgraph)
+    inv = head.matrix_world.inverted()
+    return np.array([tree.find_nearest(inv @ Vector(p.tolist()))[3] for p in points])
+
+
+@pytest.mark.parametrize("form", ["CURVES", "CARDS"])
+def test_hair_follows_a_reshaped_head(result_dir, form):
+    """A taller person (the height phenotype) has a bigger head: the hair's roots, the brows
+    and the lashes stay on the new skin, in the artist's choice of form."""
+    rig, head, parts = build(result_dir, form)
+    hair, extras = parts["hair"], parts["brows_lashes"]
+    assert hair.type == ("CURVES" if form == "CURVES" else "MESH")
+    before = surface_distance(head, _roots(hair))
+    crown = world_vertices(head)[:, 2].max()
+    item = next(it for it in rig.likeness_identity.phenotype if it.label == "height")
+    fitted = item.value
+    item.value = 1.0                                     # runs the worker's reshape job
+    try:
+        assert world_vertices(head)[:, 2].max() - crown > 0.01, "the head did not grow"
+        after = surface_distance(head, _roots(hair))
+        assert after.max() < before.max() + 0.002, f"hair roots left the scalp: {after.max():.4f} m"
+        assert surface_distance(head, strand_points(extras)[:, 0]).max() < 0.002
+    finally:
+        item.value = fitted
+    assert np.abs(surface_distance(head, _roots(hair)) - before).max() < 1e-4
+
+
+def _roots(hair):
+    import bpy
+    bpy.context.view_layer.update()
+    if hair.type == "CURVES":          # the guides (the object's own curves), in world space
+        mw = np.array(hair.matrix_world)
+        roots = np.array([hair.data.points[c.first_point_index].position for c in hair.data.curves])
+        return roots @ mw[:3, :3].T + mw[:3, 3]
+    return strand_points(hair)[:, 0]
+
+
+def test_cards_export_to_glb_with_morph_targets(result_dir, tmp_path):
+    """The game-ready brows and lashes reach the glb: alpha cards whose morph targets carry
+    the head's blink and brow keys under the same names."""
+    import bpy
+    rig, head, parts = build(result_dir, "CARDS")
+    for ob in bpy.context.view_layer.objects:
+        ob.select_set(True)
+    path = str(tmp_path / "cards.glb")
+    bpy.ops.export_scene.gltf(filepath=path, use_selection=True, export_format="GLB")
+    gltf = read_glb_json(path)
+    mesh = next(m for m in gltf["meshes"] if m["name"].endswith("_brows_lashes"))
+    names = mesh.get("extras", {}).get("targetNames", [])
+    assert {"eyeBlinkLeft", "eyeBlinkRight", "browInnerUp"} <= set(names)
+    assert all(len(p.get("targets", [])) == len(names) for p in mesh["primitives"])
+    mats = {m["name"]: m for m in gltf["materials"]}
+    from core import result
+    colours = {"_brows_cards": result.load(result_dir).hair_rgb, "_lashes_cards": None}
+    for suffix, rgb in colours.items():
+        mat = next(m for n, m in mats.items() if n.endswith(suffix))
+        pbr = mat["pbrMetallicRoughness"]
+        assert mat.get("alphaMode") == "BLEND" and "baseColorTexture" in pbr
+        factor = np.array(pbr["baseColorFactor"][:3])                # the colour rides on the texture
+        assert np.allclose(factor, rgb, atol=1e-3) if rgb is not None else factor.max() < 0.03
+    assert os.path.getsize(path) > 100_000
+
+
+def test_a_result_from_before_brows_still_builds(result_dir, tmp_path):
+    """A result written before the brow and lash arrays existed loads and builds, without them."""
+    import shutil
+    import bpy
+    from core import result
+    old = str(tmp_path / "old")
+    shutil.copytree(result_dir, old)
+    path = os.path.join(old, result.NPZ)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if not k.startswith("brow_lash_")}
+    np.savez(path, **arrays)
+    rig, head, parts = build(old, "CARDS")
+    assert "hair" in parts and "brows_lashes" not in parts
+    assert bpy.context.window_manager.likeness_status.message == ""

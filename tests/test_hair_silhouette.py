@@ -1,0 +1,39 @@
+"""The avatar's hair seen through the fitted camera against the photo's hair (issue 5, item 5):
+the rendered silhouette's IoU with the hand-drawn hair mask and the CIEDE2000 of the median
+colours. Small renders (Cycles CPU, 200 px high, 4 samples), one avatar per photo.
+
+Measured by bench/hair_check.py (320 px, 8 samples) with the hair as built today: IoU 0.348
+and ΔE00 21.3 on image_0001, IoU 0.364 and ΔE00 11.0 on 1308054912_1; the issue's targets
+(IoU >= 0.7, ΔE00 <= 10) are not met yet, so the bounds below guard what there is."""
+import os
+
+import pytest
+
+from bench import hair_check
+from bench.hair_masks import MASKS, photo_for, read_mask
+
+# photo stem: (lowest IoU, highest ΔE00) accepted
+CASES = {"image_0001": (0.28, 25.0), "1308054912_1": (0.30, 15.0)}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def checked(request, addon, tmp_path_factory):
+    import bpy
+    from core import image_io
+    stem = request.param
+    folder = tmp_path_factory.mktemp("hair_" + stem)
+    rig = hair_check.build(bpy, photo_for(stem))
+    render = hair_check.render_hair(bpy, rig, str(folder / "hair.png"), height=200, samples=4)
+    rgb = image_io.read_photo(photo_for(stem))
+    return stem, hair_check.compare(render, read_mask(os.path.join(MASKS, stem + ".png")), rgb)
+
+
+def test_rendered_hair_covers_the_photos_hair(checked):
+    stem, (iou, _, share) = checked
+    assert share > 0.05, f"{stem}: almost no hair rendered"
+    assert iou >= CASES[stem][0], f"{stem}: hair silhouette IoU {iou:.3f}"
+
+
+def test_rendered_hair_has_the_photos_colour(checked):
+    stem, (_, delta_e, _) = checked
+    assert delta_e <= CASES[stem][1], f"{stem}: ΔE00 {delta_e:.1f} between the median hair colours"

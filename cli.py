@@ -3,9 +3,11 @@
     likeness avatar PHOTO [PHOTO...] --out DIR [--texture-size N] [--glb] [--fbx] [--preview]
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
-    likeness lipsync AVATAR.blend AUDIO --out OUT.blend
+    likeness lipsync AVATAR.blend AUDIO --out OUT.blend [--glb] [--fbx]
     likeness track AVATAR.blend VIDEO|IMAGE_FOLDER --out OUT.blend [--fps N]
     likeness livelink AVATAR.blend CSV --out OUT.blend [--glb] [--fbx]   (a Live Link Face take)
+    likeness crowd [--photos DIR] [--variants N] [--seed S] [--full-body] [--shard i/N] --out DIR [--glb]
+    likeness crowd-merge SHARD_DIR... --out DIR   (join the shards of one crowd job)
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
@@ -23,6 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.abspath(__file__))
 EXTENSION_MODULE = "bl_ext.user_default.likeness"
 RESULT_SUBDIR = "data"
+CROWD_BLEND, SUMMARY_JSON = "crowd.blend", "summary.json"
 
 
 class CommandError(Exception):
@@ -158,6 +161,121 @@ def track(args):
     _animate(args, "track_video", args.video, **({"fps": args.fps} if os.path.isdir(args.video) else {}))
 
 
+def crowd(args):
+    """A crowd into OUT/crowd.blend and OUT/summary.json (each character's report, the skipped
+    photos); with --shard i/N only that slice, for ``likeness crowd-merge`` to join."""
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    bpy = enable_addon()
+    bpy.ops.wm.read_homefile(use_empty=True)
+    settings = bpy.context.scene.likeness
+    settings.hair = args.hair.upper()
+    job = {"photos": os.path.abspath(args.photos) if args.photos else "", "variants": args.variants,
+           "seed": args.seed, "around": os.path.abspath(args.around) if args.around else "",
+           "layout": args.layout, "spacing": args.spacing, "full_body": args.full_body, "texture_size": args.texture_size,
+           "hair": args.hair, "shard": args.shard or "1/1"}
+    c = settings.crowd
+    c.photos_dir, c.variants, c.seed, c.around = job["photos"], args.variants, args.seed, job["around"]
+    c.layout, c.full_body = args.layout.upper(), args.full_body
+    c.spacing = args.spacing or (1.0 if args.full_body else 0.6)
+    addon = sys.modules[EXTENSION_MODULE]
+    addon.operators.crowd_ops.LAST_SUMMARY.clear()
+    try:
+        bpy.ops.likeness.build_crowd(shard=args.shard or "", texture_size=args.texture_size)
+    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
+        pass
+    summary = dict(addon.operators.crowd_ops.LAST_SUMMARY)
+    if not summary:
+        raise CommandError(bpy.context.window_manager.likeness_status.message or "the crowd failed")
+    summary["job"] = job
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, CROWD_BLEND), compress=True)
+    if args.glb or args.fbx:
+        for char in summary["characters"]:
+            base = os.path.join(out, "characters", char["name"])
+            os.makedirs(os.path.dirname(base), exist_ok=True)
+            _export(bpy, bpy.data.objects[char["rig"]], base, args.glb, args.fbx)
+            char["files"] = [os.path.relpath(base + ext, out) for ext, on in ((".glb", args.glb), (".fbx", args.fbx))
+                             if on]
+    if args.glb:
+        _validate_glbs(out, summary["characters"])
+    _write_summary(out, summary)
+    for f in summary["failed"]:
+        print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
+    print(f"likeness: crowd written to {out}: {len(summary['characters'])} characters, "
+          f"{len(summary['failed'])} skipped, {summary['characters_per_minute']} per minute")
+    if not summary["characters"]:
+        raise CommandError("no character could be made")
+
+
+def crowd_merge(args):
+    """Join the shards' crowd.blend files and summaries into one crowd."""
+    summaries = []
+    for folder in args.shards:
+        path = os.path.join(folder, SUMMARY_JSON)
+        if not os.path.isfile(path):
+            raise CommandError(f"not a crowd shard (no {SUMMARY_JSON}): {folder}")
+        with open(path, encoding="utf-8") as fh:
+            summaries.append(json.load(fh))
+    job = {k: v for k, v in summaries[0]["job"].items() if k != "shard"}
+    for folder, s in zip(args.shards, summaries):
+        if {k: v for k, v in s["job"].items() if k != "shard"} != job:
+            raise CommandError(f"{folder} belongs to another crowd job (its seed, photos or options differ)")
+    shards = sorted(s["job"]["shard"] for s in summaries)
+    if len(set(shards)) != len(shards):
+        raise CommandError(f"a shard is given twice: {', '.join(shards)}")
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    bpy = enable_addon()
+    bpy.ops.wm.read_homefile(use_empty=True)
+    addon = sys.modules[EXTENSION_MODULE]
+    merged = addon.operators.crowd_ops.crowd_collection(bpy.context)
+    for folder in args.shards:
+        with bpy.data.libraries.load(os.path.join(folder, CROWD_BLEND), link=False) as (src, dst):
+            dst.collections = [addon.operators.crowd_ops.CROWD_COLLECTION]
+        for coll in dst.collections:
+            for child in list(coll.children):
+                merged.children.link(child)
+            bpy.data.collections.remove(coll)
+    addon.operators.crowd_ops.merge_shared_materials()
+    chars = sorted((c for s in summaries for c in s["characters"]), key=lambda c: c["index"])
+    failed = sorted((f for s in summaries for f in s["failed"]), key=lambda c: c["index"])
+    done = {c["index"] for c in chars} | {f["index"] for f in failed}
+    total = summaries[0]["total"]
+    summary = {"seed": summaries[0]["seed"], "total": total, "characters": chars, "failed": failed,
+               "cancelled": any(s["cancelled"] for s in summaries),
+               "missing": sorted(set(range(total)) - done), "shards": shards,
+               "seconds": round(sum(s["seconds"] for s in summaries), 2), "job": {**job, "shard": "merged"}}
+    for folder, s in zip(args.shards, summaries):
+        for c in s["characters"]:
+            c["files"] = [os.path.relpath(os.path.join(os.path.abspath(folder), f), out) for f in c.get("files", [])]
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, CROWD_BLEND), compress=True)
+    _write_summary(out, summary)
+    print(f"likeness: {len(shards)} shards merged into {out}: {len(chars)} characters, "
+          f"{len(failed)} skipped, {len(summary['missing'])} missing")
+    if summary["missing"]:
+        raise CommandError(f"characters missing (a shard was not given?): {summary['missing'][:10]}")
+
+
+def _validate_glbs(out, chars):
+    """Each character's glb through the Khronos glTF validator (tools/web, installed by make
+    setup); its counts go into the summary, and a glb with errors is named on stderr."""
+    from tools import webcheck
+    problem = webcheck.missing(browser=False)
+    if problem:
+        print(f"likeness: warning: the glb files were not validated: {problem}", file=sys.stderr)
+        return
+    glbs = [(c, os.path.join(out, next(f for f in c["files"] if f.endswith(".glb")))) for c in chars]
+    for (char, path), report in zip(glbs, webcheck.validate_glbs([p for _, p in glbs])):
+        char["gltf_validator"] = {k: report[k] for k in ("errors", "warnings", "infos")}
+        if report["errors"]:
+            print(f"likeness: warning: {path}: {report['errors']} glTF validation errors", file=sys.stderr)
+
+
+def _write_summary(out, summary):
+    with open(os.path.join(out, SUMMARY_JSON), "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=1)
+
+
 def _export(bpy, rig, base, glb, fbx):
     """Write the avatar (rig and head) as BASE.glb and/or BASE.fbx, with the animation its
     shape keys and bones play (the active actions) when they have one."""
@@ -222,13 +340,30 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="the .blend to write")
     p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
     p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
+    p = sub.add_parser("crowd", help="make a crowd from a folder of photos and/or seeded variants")
+    p.add_argument("--photos", metavar="DIR", help="one character per photo of this folder")
+    p.add_argument("--variants", type=int, default=0, metavar="N", help="N random characters (or variants of --around)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same crowd")
+    p.add_argument("--around", metavar="PHOTO", help="variants around this photo's identity, not random ones")
+    p.add_argument("--full-body", action="store_true", help="bodies with an outfit and a game-engine skeleton")
+    p.add_argument("--layout", default="grid", choices=("grid", "scatter"))
+    p.add_argument("--spacing", type=float, metavar="M", help="metres between characters (0.6, full bodies 1.0)")
+    p.add_argument("--texture-size", type=int, default=1024, choices=(1024, 2048, 4096))
+    p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"))
+    p.add_argument("--shard", metavar="i/N", help="make only slice i of N (1-based), for a render farm")
+    p.add_argument("--glb", action="store_true", help="also write characters/NAME.glb")
+    p.add_argument("--fbx", action="store_true", help="also write characters/NAME.fbx")
+    p.add_argument("--out", required=True, help="output folder (crowd.blend, summary.json)")
+    p = sub.add_parser("crowd-merge", help="join crowd shards into one crowd.blend and summary.json")
+    p.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="the --out folders of the shards")
+    p.add_argument("--out", required=True, help="output folder")
     args = parser.parse_args(argv)
     if args.command == "avatar" and bool(args.photos) == bool(args.sample):
         parser.error("give either PHOTO(s) or --sample")
     sys.path.insert(0, ROOT)
     try:
         {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
-         "livelink": livelink}[args.command](args)
+         "livelink": livelink, "crowd": crowd, "crowd-merge": crowd_merge}[args.command](args)
     except CommandError as exc:
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1

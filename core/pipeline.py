@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from . import (accessories, correspondence, detect, fit, hair, hair_strands, head_model, measure, pbr_maps,
-               result, texture)
+from . import (accessories, brows_lashes, correspondence, detect, fit, hair, hair_strands, head_model, measure,
+               pbr_maps, result, texture)
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
@@ -219,30 +219,12 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     h, w = main.rgb.shape[:2]
     neutral = an.neutral
     mesh = head_mesh(hm, neutral)
-    arrays = {
-        **{k: mesh[k] for k in ("vertices", "faces", "face_uv", "face_material")},
-        "material_names": np.array(MATERIALS),
-        "shape_key_names": np.array(hm.facial_action_labels),
-        "shape_key_deltas": mesh["shape_key_deltas"],
-        "expression": fr.facial_actions.astype(np.float32),
-        "bone_names": np.array(hm.bone_labels),
-        "bone_parents": hm.bone_parents,
-        "bone_heads": neutral["bone_heads"].astype(np.float32),
-        "bone_tails": neutral["bone_tails"].astype(np.float32),
-        "bone_matrices": neutral["bone_matrices"].astype(np.float32),
-        "skin_bone_index": mesh["skin_bone_index"],
-        "skin_weight": mesh["skin_weight"],
-        "camera_matrix_world": _camera_matrix_world(fr.rotation, main.translation).astype(np.float32),
-        "focal_px": np.float32(fr.focal_px),
-        "image_size": np.array([w, h], np.int32),
-        "landmarks68": fr.landmarks_px[correspondence.ibug68_index()].astype(np.float32),
-        "phenotype_names": np.array(hm.phenotype_labels),
-        "phenotype": an.fit.phenotype.astype(np.float32),
-        "local_change_names": np.array(hm.local_change_labels),
-        "local_changes": an.fit.local_changes.astype(np.float32),
-        "scalp_weight": mesh["scalp_weight"],
-        **_hair_arrays(hm, neutral, mesh["scalp_weight"][:hm.n_vertices], an),
-    }
+    arrays = avatar_arrays(hm, neutral, mesh, an.fit.phenotype, an.fit.local_changes,
+                           expression=fr.facial_actions,
+                           camera_matrix_world=_camera_matrix_world(fr.rotation, main.translation),
+                           focal_px=fr.focal_px, image_size=(w, h),
+                           landmarks68=fr.landmarks_px[correspondence.ibug68_index()],
+                           hair=_hair_arrays(hm, neutral, mesh["scalp_weight"][:hm.n_vertices], an))
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
     report["texture"] = {
@@ -257,12 +239,49 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     return report
 
 
+def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camera_matrix_world,
+                  focal_px, image_size, landmarks68, hair):
+    """The result's arrays (core.result.SCHEMA) of one head: its ``mesh`` (head_mesh), the
+    neutral head's bones, the identity, the photo's expression and camera, and ``hair``
+    ({"hair_guides", "hair_rgb"})."""
+    return {
+        **{k: mesh[k] for k in ("vertices", "faces", "face_uv", "face_material")},
+        "material_names": np.array(MATERIALS),
+        "shape_key_names": np.array(hm.facial_action_labels),
+        "shape_key_deltas": mesh["shape_key_deltas"],
+        "expression": np.asarray(expression, np.float32),
+        "bone_names": np.array(hm.bone_labels),
+        "bone_parents": hm.bone_parents,
+        "bone_heads": neutral["bone_heads"].astype(np.float32),
+        "bone_tails": neutral["bone_tails"].astype(np.float32),
+        "bone_matrices": neutral["bone_matrices"].astype(np.float32),
+        "skin_bone_index": mesh["skin_bone_index"],
+        "skin_weight": mesh["skin_weight"],
+        "camera_matrix_world": np.asarray(camera_matrix_world, np.float32),
+        "focal_px": np.float32(focal_px),
+        "image_size": np.array(image_size, np.int32),
+        "landmarks68": np.asarray(landmarks68, np.float32),
+        "phenotype_names": np.array(hm.phenotype_labels),
+        "phenotype": np.asarray(phenotype, np.float32),
+        "local_change_names": np.array(hm.local_change_labels),
+        "local_changes": np.asarray(local_changes, np.float32),
+        "scalp_weight": mesh["scalp_weight"],
+        **hair,
+        **brows_lashes.strands(neutral["vertices"], hm.faces, hm.vertex_part == 0),
+    }
+
+
 def _hair_arrays(hm, neutral, scalp, an):
-    """Guide strands grown from the measured hair attributes, and the hair's colour."""
+    """Guide strands grown from the measured hair attributes and shaped to the photo's hair
+    silhouette (through the fitted camera), and the hair's colour."""
     t = time.perf_counter()
     attrs = an.hair[1] if an.hair is not None else None
     guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp,
                                  hair_strands.Style.from_attributes(attrs))
+    if an.hair is not None:
+        pf = an.main
+        guides = hair_strands.fit_silhouette(guides, pf.posed["vertices"], an.hair[0].mask, pf.view.rotation,
+                                             pf.translation, pf.view.focal_px, pf.view.principal_point)
     an.timings["hair"] = an.timings.get("hair", 0.0) + _ms(t)
     rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
     return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32)}
@@ -431,3 +450,10 @@ def track_video(video, phenotype, local_changes, out_path, fps=None):
              head_rotation=head_rotation.astype(np.float32), found=tr.found, fps=np.float32(fps),
              **{f"rotation_{eye}": gaze[eye].astype(np.float32) for eye in track.EYES})
     return {"path": out_path, "frames": len(images), "found": int(tr.found.sum())}
+
+
+def full_body(head_dir, out_dir, seed=0, outfit=True):
+    """The full-body character (see core.body.full_body) for the head avatar result in
+    ``head_dir``, written to ``out_dir``; the outfit drawn from ``seed``."""
+    from . import body
+    return {"out_dir": out_dir, "report": body.full_body(head_dir, out_dir, int(seed), bool(outfit))}

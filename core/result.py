@@ -8,6 +8,7 @@ clear InvalidResult instead of a half-built scene.
 import dataclasses
 import json
 import os
+import shutil
 
 import numpy as np
 
@@ -49,7 +50,16 @@ SCHEMA = {
     "scalp_weight": ("f", ("V",)),
     "hair_guides": ("f", ("G", "P", 3)),       # guide strands from the scalp (G may be 0: no hair)
     "hair_rgb": ("f", (3,)),                   # the hair's measured colour, linear RGB
+    # eyebrows and eyelashes (core.brows_lashes), each strand anchored to a point of a skin triangle
+    "brow_lash_strands": ("f", ("E", "Q", 3)),
+    "brow_lash_kind": ("i", ("E",)),           # brows_lashes.KIND_BROW or KIND_LASH
+    "brow_lash_anchor": ("i", ("E", 3)),       # head vertex ids
+    "brow_lash_weight": ("f", ("E", 3)),       # their barycentric weights
+    # linear RGBA per material, for flat materials (full bodies' skin and outfit); alpha 0: the usual look
+    "material_colours": ("f", ("M", 4)),
 }
+# Arrays added after schema version 2 was written: results without them still load (no brows).
+OPTIONAL = {"brow_lash_strands", "brow_lash_kind", "brow_lash_anchor", "brow_lash_weight", "material_colours"}
 
 
 @dataclasses.dataclass
@@ -66,13 +76,17 @@ class AvatarResult:
 
 
 def save(folder, arrays, images, report):
-    """Write a result; ``images`` maps every key of IMAGES to an (H, W[, 3]) uint8 array."""
+    """Write a result; ``images`` maps every key of IMAGES to an (H, W[, 3]) uint8 array, or
+    to the path of a PNG to copy (a crowd variant keeps its base avatar's textures)."""
     from .image_io import write_png
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
     np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
     for key, name in IMAGES.items():
-        write_png(os.path.join(folder, name), images[key])
+        if isinstance(images[key], str):
+            shutil.copyfile(images[key], os.path.join(folder, name))
+        else:
+            write_png(os.path.join(folder, name), images[key])
     write_report(folder, report)
 
 
@@ -113,6 +127,8 @@ def load_report(folder):
 def _validate(arrays):
     sizes = {}
     for name, (kind, shape) in SCHEMA.items():
+        if name not in arrays and name in OPTIONAL:
+            continue
         if name not in arrays:
             raise InvalidResult(f"The avatar data lacks '{name}'.")
         a = np.asarray(arrays[name])
@@ -136,3 +152,6 @@ def _validate(arrays):
         raise InvalidResult("A face's material index is out of range.")
     if arrays["bone_parents"].max() >= n_b:
         raise InvalidResult("A bone's parent index is out of range.")
+    anchor = arrays.get("brow_lash_anchor")
+    if anchor is not None and anchor.size and (anchor.min() < 0 or anchor.max() >= n_v):
+        raise InvalidResult("An eyebrow or eyelash anchor points outside the vertex list.")

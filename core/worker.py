@@ -70,6 +70,13 @@ class Worker:
                                              texture_size=int(args.get("texture_size", 2048)),
                                              progress=progress)
                 data = {"out_dir": args["out_dir"], "report": data}
+            elif kind == "variant":
+                from core import variant
+                progress(0.1, "variant", "Making a crowd variant")
+                data = variant.build_variant(int(args["seed"]), int(args["index"]), args["out_dir"],
+                                             texture_size=int(args.get("texture_size", 1024)),
+                                             base_dir=args.get("base_dir"), name=args.get("name", ""))
+                data = {"out_dir": args["out_dir"], "report": data}
             elif kind == "lipsync":
                 progress(0.1, "lipsync", "Recognising the speech")
                 data = pipeline.lipsync(args["audio"], float(args["fps"]), args["out_path"],
@@ -78,6 +85,10 @@ class Worker:
                 progress(0.1, "track", "Tracking the face")
                 data = pipeline.track_video(args["video"], args["phenotype"], args["local_changes"],
                                             args["out_path"], args.get("fps"))
+            elif kind == "full_body":
+                progress(0.1, "full_body", "Building the full body")
+                data = pipeline.full_body(args["head_dir"], args["out_dir"], args.get("seed", 0),
+                                          args.get("outfit", True))
             elif kind == "reshape":
                 data = pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
             elif kind == "warmup":

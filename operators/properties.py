@@ -8,6 +8,35 @@ class LikenessPhoto(bpy.types.PropertyGroup):
         subtype="FILE_PATH", default="")
 
 
+class LikenessCrowdSettings(bpy.types.PropertyGroup):
+    photos_dir: bpy.props.StringProperty(
+        name="Photo Folder", subtype="DIR_PATH", default="",
+        description="One character per photo of this folder; photos that fail are skipped and listed")
+    variants: bpy.props.IntProperty(
+        name="Variants", min=0, soft_max=200, max=10000, default=0,
+        description="Random, plausible characters to add (or variants of the Base Photo when one is set)")
+    seed: bpy.props.IntProperty(
+        name="Seed", min=0, default=0,
+        description="The same seed gives the same crowd, whatever its size or how it is split")
+    around: bpy.props.StringProperty(
+        name="Base Photo", subtype="FILE_PATH", default="",
+        description="Variants become relatives of this photo's avatar instead of random characters")
+    layout: bpy.props.EnumProperty(
+        name="Layout", description="Where the characters stand",
+        items=[("GRID", "Grid", "Rows and columns, in order"),
+               ("SCATTER", "Scatter", "A jittered grid with random turns, seeded")],
+        default="GRID")
+    spacing: bpy.props.FloatProperty(
+        name="Spacing", subtype="DISTANCE", unit="LENGTH", min=0.2, soft_max=3.0, default=0.6,
+        description="Distance between neighbouring characters")
+    full_body: bpy.props.BoolProperty(
+        name="Full Body", default=False,
+        description="Give each character a body, a simple outfit and a game-engine skeleton")
+    summary: bpy.props.StringProperty(
+        name="Summary", default="",
+        description="The last crowd's outcome: characters made and photos skipped")
+
+
 class LikenessSettings(bpy.types.PropertyGroup):
     photos: bpy.props.CollectionProperty(
         type=LikenessPhoto, name="Photos",
@@ -23,6 +52,7 @@ class LikenessSettings(bpy.types.PropertyGroup):
                ("CARDS", "Cards", "Textured hair cards, a light mesh that glTF and FBX carry to game engines"),
                ("NONE", "None", "No hair")],
         default="CURVES")
+    crowd: bpy.props.PointerProperty(type=LikenessCrowdSettings, name="Crowd")
 
 
 class LikenessStatus(bpy.types.PropertyGroup):
@@ -32,7 +62,7 @@ class LikenessStatus(bpy.types.PropertyGroup):
     runtime_log: bpy.props.StringProperty(default="")
 
 
-classes = (LikenessPhoto, LikenessSettings, LikenessStatus)
+classes = (LikenessPhoto, LikenessCrowdSettings, LikenessSettings, LikenessStatus)
 _register, _unregister = bpy.utils.register_classes_factory(classes)
 
 

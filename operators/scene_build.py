@@ -179,18 +179,33 @@ def _load_image(path, t):
 
 
 def _texture_image(path, name, t):
+    """The image of a texture file, shared with any avatar whose file has the same bytes (the
+    roughness map is the same for all; a crowd variant's photo-lit texture is its albedo)."""
+    import hashlib
+    with open(path, "rb") as fh:
+        digest = hashlib.sha1(fh.read()).hexdigest()
+    same = next((img for img in bpy.data.images if img.get(IMAGE_HASH) == digest), None)
+    if same is not None:
+        return same
     img = _load_image(path, t)
     if img is None:
         raise InvalidResult(f"The avatar's texture cannot be read: {path}")
     img.name = name
+    img[IMAGE_HASH] = digest
+    img.buffers_free()          # packed: the file's bytes stay, the pixels load when drawn
     return img
+
+
+IMAGE_HASH = "likeness_sha1"
 
 
 # Principled BSDF settings per material: roughness, subsurface weight, and a flat colour for
 # materials without a texture.
 MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.3, 0.0, None),
                  "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0)),
-                 "cornea": (0.0, 0.0, (0.0, 0.0, 0.0, 1.0))}
+                 "cornea": (0.0, 0.0, (0.0, 0.0, 0.0, 1.0)),
+                 "body": (0.45, 0.15, (0.8, 0.6, 0.5, 1.0)), "shoes": (0.35, 0.0, (0.05, 0.05, 0.05, 1.0)),
+                 **{cloth: (0.8, 0.0, (0.5, 0.5, 0.5, 1.0)) for cloth in ("top", "trousers", "skirt")}}
 CORNEA_IOR = 1.376
 CORNEA_ALPHA = 0.25       # a black, glossy film: a highlight and no haze
 
@@ -202,10 +217,13 @@ def _add_materials(ob, res, name, t):
     images = {key: _texture_image(path, f"{name}_{key}", t) for key, path in res.image_paths.items()}
     for key in ("roughness", "normal"):
         images[key].colorspace_settings.name = "Non-Color"
-    for mname in res.material_names:
+    colours = res.arrays.get("material_colours")        # full bodies: skin tone, outfit colours
+    for i, mname in enumerate(res.material_names):
         mat = t.add(bpy.data.materials.new(f"{name}_{mname}"))
         bsdf = _principled(mat)
         roughness, subsurface, flat = MATERIAL_LOOK.get(str(mname), (0.5, 0.0, (0.8, 0.8, 0.8, 1.0)))
+        if colours is not None and colours[i, 3] > 0:
+            flat = tuple(float(c) for c in colours[i])
         bsdf.inputs["Roughness"].default_value = roughness
         bsdf.inputs["Subsurface Weight"].default_value = subsurface
         if subsurface:

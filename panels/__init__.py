@@ -42,6 +42,38 @@ class LIKENESS_PT_main(_SidebarTab, bpy.types.Panel):
             layout.label(text=status.message, icon="INFO")
 
 
+class LIKENESS_PT_crowd(_SidebarTab, bpy.types.Panel):
+    bl_label = "Crowd"
+    bl_parent_id = "LIKENESS_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        crowd = context.scene.likeness.crowd
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        layout.prop(crowd, "photos_dir")
+        col = layout.column(align=True)
+        col.prop(crowd, "variants")
+        col.prop(crowd, "seed")
+        layout.prop(crowd, "around")
+        layout.prop(crowd, "layout", expand=True)
+        layout.prop(crowd, "spacing")
+        layout.prop(crowd, "full_body")
+        row = layout.row()
+        row.scale_y = 1.4
+        row.operator("likeness.build_crowd", icon="COMMUNITY")
+        if crowd.summary:
+            box = layout.box()
+            for line in _wrap(crowd.summary, 60)[:6]:
+                box.label(text=line)
+
+
+def _wrap(text, width):
+    import textwrap
+    return textwrap.wrap(text, width) or [""]
+
+
 class LIKENESS_PT_runtime(_SidebarTab, bpy.types.Panel):
     bl_label = "Runtime"
     bl_parent_id = "LIKENESS_PT_main"
@@ -130,5 +162,5 @@ def _nice(label):
     return " ".join(w.capitalize() for w in words) + side
 
 
-classes = (LIKENESS_PT_main, LIKENESS_PT_runtime, LIKENESS_PT_expressions, LIKENESS_PT_identity)
+classes = (LIKENESS_PT_main, LIKENESS_PT_crowd, LIKENESS_PT_runtime, LIKENESS_PT_expressions, LIKENESS_PT_identity)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -321,7 +321,8 @@ def test_panels_draw_for_an_avatar(avatar):
     import bpy
     bpy.context.view_layer.objects.active = avatar["rig"]
     drawn = []
-    for name in ("LIKENESS_PT_main", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions", "LIKENESS_PT_identity"):
+    for name in ("LIKENESS_PT_main", "LIKENESS_PT_crowd", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions",
+                 "LIKENESS_PT_identity"):
         cls = getattr(bpy.types, name)
         assert not hasattr(cls, "poll") or cls.poll(bpy.context), name
         log = []
@@ -331,6 +332,7 @@ def test_panels_draw_for_an_avatar(avatar):
     sliders = [e for e in logs["LIKENESS_PT_expressions"] if e[0] == "prop"]
     assert sorted(e[2] for e in sliders) == sorted(ARKIT_52)
     assert ("operator", "likeness.build_avatar") in logs["LIKENESS_PT_main"]
+    assert ("operator", "likeness.build_crowd") in logs["LIKENESS_PT_crowd"]
     identity = [e for e in logs["LIKENESS_PT_identity"] if e[0] == "prop"]
     assert len(identity) > 100 and any(e[2] == "Nose Scale Horiz" for e in identity)
 

@@ -9,7 +9,6 @@ sub-stage and of their sum over the photos that have a face. The Blender cards a
 one avatar's head (the build does not depend on whose head it is), from each photo's strands.
 """
 import argparse
-import glob
 import os
 import sys
 import tempfile
@@ -22,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from core import brows_lashes, hair, head_model, measure, pipeline, result  # noqa: E402
+from bench.common import DATA, face_photos  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 
 STAGES = ("segmentation", "attributes", "guides", "brows_lashes", "blender_cards")
@@ -66,11 +66,10 @@ def blender_side(addon, base, arrays):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--limit", type=int, default=8)
     args = ap.parse_args()
-    photos = sorted(glob.glob(os.path.join(args.data, "faces", "lfpw", "*.png")) +
-                    glob.glob(os.path.join(args.data, "faces", "helen_train", "*.jpg")))[:args.limit]
+    photos = face_photos(args.data, args.limit)
     import cli
     cli.enable_addon()
     addon = sys.modules[cli.EXTENSION_MODULE]

@@ -27,6 +27,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from bench.common import white_world  # noqa: E402
 from bench.hair_masks import MASKS, iou, photo_for, read_mask  # noqa: E402
 
 # photos with visible hair but no hand-drawn mask (checked against the automatic segmentation)
@@ -64,12 +65,7 @@ def render_hair(bpy, rig, path, height=320, samples=8):
     scene.render.image_settings.color_mode = "RGBA"
     scene.view_settings.view_transform = "Standard"
     scene.view_settings.look = "None"
-    scene.world = bpy.data.worlds.new("hair check")
-    scene.world.color = (1.0, 1.0, 1.0)
-    background = scene.world.node_tree.nodes.get("Background") if scene.world.node_tree else None
-    if background is not None:                       # Blender 5 worlds use nodes: even white light
-        background.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
-        background.inputs["Strength"].default_value = 1.0
+    white_world(bpy, scene, "hair check")
     head.is_holdout = True
     try:
         scene.render.filepath = path
@@ -103,14 +99,6 @@ def compare(render, mask, photo_rgb):
     return iou(drawn, small), de, float(drawn.mean())
 
 
-def align_off(rig):
-    """Diagnostic: the hair's Attach node without 'Align to Surface Normal'."""
-    for ob in rig.children:
-        for mod in ob.modifiers if ob.type == "CURVES" else ():
-            node = mod.node_group.nodes.get("Attach Hair Curves to Surface")
-            node.inputs["Align to Surface Normal"].default_value = False
-
-
 def auto_mask(photo_rgb):
     """The pipeline's own hair segmentation of the photo (what the hair was shaped to)."""
     from core import detect, hair
@@ -123,9 +111,6 @@ def main():
     ap.add_argument("--height", type=int, default=320)
     ap.add_argument("--samples", type=int, default=8)
     ap.add_argument("--keep", help="folder for the renders")
-    ap.add_argument("--no-align", action="store_true",
-                    help="diagnostic: switch off 'Align to Surface Normal' of the Attach Hair Curves node, "
-                         "which turns the guides away from their grown (and fitted) shapes")
     args = ap.parse_args()
     stems = args.stems or sorted(n[:-4] for n in os.listdir(MASKS) if n.endswith(".png")) + list(MORE)
     import cli
@@ -149,8 +134,6 @@ def main():
             print(f"{stem:14} build failed: {exc}")
             continue
         t_build = time.perf_counter() - t
-        if args.no_align:
-            align_off(rig)
         t = time.perf_counter()
         render = render_hair(bpy, rig, os.path.join(folder, stem + ".png"), args.height, args.samples)
         t_render = time.perf_counter() - t

@@ -6,7 +6,6 @@ Prints, per texture size, the median and 90th percentile of each stage in ms,
 and the fit residual in pixels. The first photo is run once untimed to warm up.
 """
 import argparse
-import glob
 import os
 import sys
 import tempfile
@@ -17,16 +16,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from core import pipeline  # noqa: E402
+from bench.common import DATA, face_photos  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--limit", type=int, default=12)
     args = ap.parse_args()
-    photos = sorted(glob.glob(os.path.join(args.data, "faces", "lfpw", "*.png")) +
-                    glob.glob(os.path.join(args.data, "faces", "helen_train", "*.jpg")))[:args.limit]
+    photos = face_photos(args.data, args.limit)
     tmp = tempfile.mkdtemp()
     pipeline.build_avatar(photos[:1], tmp, texture_size=1024)
     for size in pipeline.TEXTURE_SIZES:

@@ -17,6 +17,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from bench.common import white_world  # noqa: E402
 
 # (ARKit key values, (yaw, pitch, roll) in degrees) held in turn; the sequence ramps between them
 POSES = (
@@ -84,11 +85,7 @@ def render_sequence(bpy, rig, names, weights, head_rotations, folder, height=320
     scene.render.resolution_x, scene.render.resolution_y = round(w * scale), height
     scene.render.resolution_percentage = 100
     scene.view_settings.view_transform = "Standard"
-    scene.world = bpy.data.worlds.new("roundtrip")
-    scene.world.color = (1.0, 1.0, 1.0)
-    background = scene.world.node_tree.nodes.get("Background") if scene.world.node_tree else None
-    if background is not None:                       # Blender 5 worlds use nodes: even white light
-        background.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    white_world(bpy, scene, "roundtrip")
     head.data.materials[0].node_tree.nodes["Photo Lighting"].inputs["Factor"].default_value = 1.0
     keys = head.data.shape_keys.key_blocks
     pb = rig.pose.bones["head"]

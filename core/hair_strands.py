@@ -17,6 +17,7 @@ from . import correspondence
 POINTS = 16                    # points per guide strand
 STEP_M = 0.006                 # growth step
 SHORT_M = 0.045                # length of short hair (above the ears)
+BUZZ_M, BUZZ_VOLUME_M = 0.012, 0.003   # a shaved head's hair: length, and how far it stands off
 HEM_BELOW_CHIN_M = {"to the chin": 0.0, "to the shoulders": 0.12, "longer": 0.28}
 MIN_OFFSET_M = 0.004           # hair keeps at least this far off the skin
 PARTING_OFFSET_M = 0.035       # a side parting sits this far off the middle
@@ -34,13 +35,23 @@ class Style:
     fringe: float = 0.0         # share of the forehead covered
     seed: int = 0
 
+    short_m: float = SHORT_M    # strand length of hair above the ears (less for a buzz cut)
+
     @classmethod
-    def from_attributes(cls, attrs):
-        """The style of measured hair; bald and shaved heads get none."""
-        if attrs is None or attrs.bald or attrs.shaved:
-            return cls("none")
-        return cls(attrs.length, volume_m=max(attrs.volume_cm, 0.0) / 100.0, parting=attrs.parting,
-                   fringe=attrs.fringe)
+    def from_attributes(cls, attrs, seed=0):
+        """The style of measured hair (core.hair.HairAttributes, or None)."""
+        return cls.from_report(attrs.to_report() if attrs is not None else None, seed)
+
+    @classmethod
+    def from_report(cls, hair, seed=0):
+        """The style of a report's ``hair`` entry: bald heads get none, shaved ones a buzz cut
+        (short hair close to the scalp: a shaved head still shows its hair's colour)."""
+        if hair is None or hair["bald"] or hair["length"] == "none":
+            return cls("none", seed=seed)
+        if hair["shaved"]:
+            return cls("above the ears", volume_m=BUZZ_VOLUME_M, short_m=BUZZ_M, seed=seed)
+        return cls(hair["length"], volume_m=max(hair["volume_cm"], 0.0) / 100.0, parting=hair["parting"],
+                   fringe=hair["fringe"], seed=seed)
 
 
 def _vertex_normals(verts, quads):
@@ -90,7 +101,7 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     side = np.sign(p[:, 0] - (part_x if style.parting != "none" else centre_x))[:, None]
     if style.length == "above the ears":
         want = np.column_stack([0.6 * side, np.full((n, 1), 0.5), np.full((n, 1), -0.6)])
-        stop_z, max_len = np.full(n, -np.inf), SHORT_M * rng.uniform(0.8, 1.2, n)
+        stop_z, max_len = np.full(n, -np.inf), style.short_m * rng.uniform(0.8, 1.2, n)
     else:                                               # away from the face: to the side and back
         want = np.column_stack([side, np.full((n, 1), 0.6), np.full((n, 1), -0.3)])
         stop_z, max_len = hem + rng.uniform(-0.015, 0.015, n), np.full(n, np.inf)

@@ -50,9 +50,8 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
         hair_rgb = texture.srgb_to_linear(np.array(crowd.HAIR_SRGB[ident.hair_colour]))
     else:
         phenotype, local = crowd.identity_around(rng, base.phenotype, base.local_changes, hm)
-        hair_report = base.report.get("hair")
-        style = hair_strands.Style.from_attributes(None) if hair_report is None else _style_from_report(
-            hair_report, int(rng.integers(2 ** 31)))
+        style = hair_strands.Style.from_report(base.report.get("hair"), int(rng.integers(2 ** 31)))
+        style.volume_m *= rng.uniform(0.7, 1.3)
         hair_rgb = np.asarray(base.hair_rgb, np.float64)
     t = time.perf_counter()
     neutral = hm.forward(phenotype, local, np.zeros(len(hm.facial_action_labels)))
@@ -99,15 +98,4 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
     report["timings_ms"] = timings
     result.write_report(out_dir, report)
     return report
-
-
-def _style_from_report(hair_report, seed):
-    """The photo's hair style (report["hair"]), a little varied per variant."""
-    if hair_report.get("bald") or hair_report.get("shaved"):
-        return hair_strands.Style("none")
-    rng = np.random.default_rng(seed)
-    return hair_strands.Style(hair_report["length"],
-                              volume_m=max(hair_report.get("volume_cm", 1.0), 0.0) / 100.0 * rng.uniform(0.7, 1.3),
-                              parting=hair_report.get("parting", "none"), fringe=hair_report.get("fringe", 0.0),
-                              seed=seed)
 

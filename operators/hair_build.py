@@ -50,6 +50,14 @@ def essentials_groups():
     return {n: bpy.data.node_groups[n] for n in ESSENTIALS}
 
 
+def _geometry_tree(name, t):
+    """A new geometry node tree with a Geometry input and output: (tree, nodes, links, in, out)."""
+    tree = t.add(bpy.data.node_groups.new(name, "GeometryNodeTree"))
+    tree.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    tree.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
+    return tree, tree.nodes, tree.links, tree.nodes.new("NodeGroupInput"), tree.nodes.new("NodeGroupOutput")
+
+
 def _group_node(tree, group, location, **inputs):
     node = tree.nodes.new("GeometryNodeGroup")
     node.node_tree = group
@@ -64,16 +72,15 @@ def _group_node(tree, group, location, **inputs):
 def _hair_node_tree(name, head, material, t):
     """Guides in, children out: attach to the head, interpolate, clump, frizz, profile, material."""
     groups = essentials_groups()
-    tree = t.add(bpy.data.node_groups.new(f"{name}_hair", "GeometryNodeTree"))
-    tree.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
-    tree.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
-    nodes, links = tree.nodes, tree.links
-    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
+    tree, nodes, links, gin, gout = _geometry_tree(f"{name}_hair", t)
     uv = nodes.new("GeometryNodeInputNamedAttribute")
     uv.data_type = "FLOAT_VECTOR"
     uv.inputs["Name"].default_value = "UVMap"
     uv.location = (-400, -300)
-    attach = _group_node(tree, groups["Attach Hair Curves to Surface"], (-200, 0), Surface=head)
+    # not aligned to the surface normal: that turns each guide away from its grown and
+    # silhouette-fitted shape (long hair then sticks out sideways at the ears)
+    attach = _group_node(tree, groups["Attach Hair Curves to Surface"], (-200, 0), Surface=head,
+                         Align_to_Surface_Normal=False)
     interp = _group_node(tree, groups["Interpolate Hair Curves"], (100, 0), Surface=head,
                          Part_by_Mesh_Islands=False, Distance_to_Guides=GUIDE_REACH_M, Density=CHILD_DENSITY)
     clump = _group_node(tree, groups["Clump Hair Curves"], (400, 0), Factor=0.6, Shape=0.4, Tip_Spread=0.002)
@@ -287,11 +294,7 @@ def _card_shape_keys(ob, head, res, anchor, weight, points):
 def _follow_surface_tree(name, head, t):
     """Geometry nodes: each curve moves by the displacement of its anchor point on the
     evaluated head (shape keys, armature) from the rest anchor stored with it."""
-    tree = t.add(bpy.data.node_groups.new(name, "GeometryNodeTree"))
-    tree.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
-    tree.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
-    nodes, links = tree.nodes, tree.links
-    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
+    tree, nodes, links, gin, gout = _geometry_tree(name, t)
     info = nodes.new("GeometryNodeObjectInfo")
     info.transform_space = "RELATIVE"
     info.inputs["Object"].default_value = head

@@ -37,7 +37,7 @@ def run_crowd(bpy, ops, label, photos_dir, variants, full_body, texture_size, re
     s.hair = ARGS.hair.upper()
     c = s.crowd
     c.photos_dir, c.variants, c.seed, c.full_body = photos_dir, variants, 1, full_body
-    c.layout = "SCATTER"
+    c.layout, c.spacing = "SCATTER", 1.0 if full_body else 0.6
     client = ops.crowd_ops.worker_client.shared_client(sys.executable)
     client.run("warmup")
     blender_before = rss_mb()
@@ -64,23 +64,23 @@ def run_crowd(bpy, ops, label, photos_dir, variants, full_body, texture_size, re
     print(f"  materials {len(bpy.data.materials)}, node groups {len(bpy.data.node_groups)}, "
           f"images {len(bpy.data.images)}, meshes {len(bpy.data.meshes)}")
     if render:
-        render_crowd(bpy, render)
+        render_crowd(bpy, render, full_body)
 
 
-def render_crowd(bpy, path):
+def render_crowd(bpy, path, full_body=False):
     """A still of the crowd from the front and above, Cycles on the CPU."""
     from mathutils import Vector
     scene = bpy.context.scene
     rigs = [o for o in scene.objects if o.type == "ARMATURE"]
     xs = [r.location.x for r in rigs]
     ys = [r.location.y for r in rigs]
-    centre = Vector(((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, 0.1))
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) + 0.6
+    centre = Vector(((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, 0.9 if full_body else 0.1))
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) + (1.5 if full_body else 0.6)
     cam_data = bpy.data.cameras.new("crowd_camera")
     cam_data.lens = 50
     cam = bpy.data.objects.new("crowd_camera", cam_data)
     scene.collection.objects.link(cam)
-    cam.location = centre + Vector((0.0, -1.55 * span, 0.75 * span))
+    cam.location = centre + Vector((0.0, -1.55 * span, (0.45 if full_body else 0.75) * span))
     cam.rotation_euler = (centre - cam.location).to_track_quat("-Z", "Y").to_euler()
     scene.camera = cam
     sun = bpy.data.objects.new("crowd_sun", bpy.data.lights.new("crowd_sun", "SUN"))

@@ -19,8 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import cli  # noqa: E402
-
-DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(ROOT), "shared", "data")
+from bench.common import DATA  # noqa: E402
 
 
 def rss_mb(pid="self", field="VmRSS"):
@@ -31,10 +30,12 @@ def rss_mb(pid="self", field="VmRSS"):
     return float("nan")
 
 
-def run_crowd(bpy, ops, label, photos_dir, variants, full_body, texture_size, render=None):
+def run_crowd(bpy, ops, args, what, photos_dir, variants, render=None):
+    full_body, texture_size = args.full_body, args.texture_size
+    label = f"{what}, hair {args.hair}, {texture_size} px" + (", full body" if full_body else "")
     bpy.ops.wm.read_homefile(use_empty=True)
     s = bpy.context.scene.likeness
-    s.hair = ARGS.hair.upper()
+    s.hair = args.hair.upper()
     c = s.crowd
     c.photos_dir, c.variants, c.seed, c.full_body = photos_dir, variants, 1, full_body
     c.layout, c.spacing = "SCATTER", 1.0 if full_body else 0.6
@@ -109,7 +110,6 @@ def helen_folder(count):
 
 
 def main():
-    global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--variants", type=int, default=100)
     ap.add_argument("--photos", type=int, default=20)
@@ -117,17 +117,13 @@ def main():
     ap.add_argument("--texture-size", type=int, default=1024)
     ap.add_argument("--full-body", action="store_true")
     ap.add_argument("--render", help="render the variants' crowd to this PNG")
-    ARGS = ap.parse_args()
+    args = ap.parse_args()
     bpy = cli.enable_addon()
     ops = sys.modules[cli.EXTENSION_MODULE].operators
-    if ARGS.variants:
-        run_crowd(bpy, ops, f"{ARGS.variants} variants, hair {ARGS.hair}, {ARGS.texture_size} px"
-                  + (", full body" if ARGS.full_body else ""), "", ARGS.variants, ARGS.full_body,
-                  ARGS.texture_size, ARGS.render)
-    if ARGS.photos:
-        run_crowd(bpy, ops, f"{ARGS.photos} Helen photos, hair {ARGS.hair}, {ARGS.texture_size} px"
-                  + (", full body" if ARGS.full_body else ""), helen_folder(ARGS.photos), 0,
-                  ARGS.full_body, ARGS.texture_size)
+    if args.variants:
+        run_crowd(bpy, ops, args, f"{args.variants} variants", "", args.variants, args.render)
+    if args.photos:
+        run_crowd(bpy, ops, args, f"{args.photos} Helen photos", helen_folder(args.photos), 0)
     ops.crowd_ops.worker_client.stop_all()
 
 

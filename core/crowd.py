@@ -7,6 +7,7 @@ stream, seeded by ``(seed, i)``, so the same seed gives the same crowd whatever
 the crowd's size and however a render farm splits it into shards.
 """
 import dataclasses
+import functools
 import os
 
 import numpy as np
@@ -132,23 +133,31 @@ class Identity:
                          "volume_cm": r(self.hair_volume_cm), "parting": self.parting, "fringe": r(self.fringe)}}
 
 
-def _pick(rng, odds_a, odds_b, t):
+def _pick(rng, odds_a, odds_b=None, t=0.0):
     """A key drawn with odds blended from ``odds_a`` (t=0) to ``odds_b`` (t=1)."""
     keys = list(odds_a)
+    odds_b = odds_b or odds_a
     p = np.array([(1 - t) * odds_a[k] + t * odds_b[k] for k in keys])
     return keys[rng.choice(len(keys), p=p / p.sum())]
 
 
-def _phenotype(rng, hm):
-    """An adult phenotype from anny's age-conditioned distribution (WHO-calibrated)."""
+@functools.lru_cache(maxsize=1)
+def _adult_distribution(hm):
+    """anny's age-conditioned phenotype distribution (WHO-calibrated) over adult ages; it reads
+    its calibration files when made, so once per process."""
     import torch
     from anny.shape_distribution import SimpleShapeDistribution
     age = torch.distributions.Uniform(torch.tensor(ADULT_AGE_YEARS[0], dtype=torch.float64),
                                       torch.tensor(ADULT_AGE_YEARS[1], dtype=torch.float64))
+    return SimpleShapeDistribution(hm.model, morphological_age_distribution=age)
+
+
+def _phenotype(rng, hm):
+    """An adult phenotype, drawn with torch's generator seeded from ``rng``."""
+    import torch
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(rng.integers(2 ** 62)))
-        dist = SimpleShapeDistribution(hm.model, morphological_age_distribution=age)
-        years, values = dist.sample(1)
+        years, values = _adult_distribution(hm).sample(1)
     return np.array([float(values[k][0]) for k in hm.phenotype_labels]), float(years[0])
 
 
@@ -179,7 +188,7 @@ def random_identity(rng, hm=None):
     hair = _pick(rng, HAIR_ODDS_LIGHT, HAIR_ODDS_DEEP, depth)
     if rng.uniform() < np.clip((years - 40.0) / 40.0, 0.0, 0.9):
         hair = "grey" if rng.uniform() < 0.7 else "white"
-    length = _pick(rng, LENGTH_ODDS["male" if male else "female"], LENGTH_ODDS["male" if male else "female"], 0)
+    length = _pick(rng, LENGTH_ODDS["male" if male else "female"])
     if male and years > 45 and rng.uniform() < 0.25:
         length = "none"
     parting = ["left", "right", "centre", "none"][rng.choice(4, p=[0.3, 0.3, 0.2, 0.2])]

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from . import correspondence
+from . import correspondence, texture
 
 POINTS = 16                    # points per guide strand
 STEP_M = 0.006                 # growth step
@@ -262,6 +262,5 @@ def card_texture(rgb_linear, size=256, seed=0):
         a = np.exp(-0.5 * ((x - cx) / w) ** 2)[None, :] * np.ones((end, 1))
         img[:end, :, :3] = img[:end, :, :3] * (1 - a[..., None]) + shade * a[..., None]
         img[:end, :, 3] = np.maximum(img[:end, :, 3], a)
-    srgb = np.where(img[..., :3] <= 0.0031308, 12.92 * img[..., :3], 1.055 * img[..., :3] ** (1 / 2.4) - 0.055)
-    out = np.concatenate([srgb, img[..., 3:]], -1)
+    out = np.concatenate([texture.linear_to_srgb(img[..., :3]), img[..., 3:]], -1)
     return np.clip(out[::-1] * 255 + 0.5, 0, 255).astype(np.uint8)       # row 0 = top of the image = tip

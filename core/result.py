@@ -82,11 +82,15 @@ def save(folder, arrays, images, report):
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
     np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
+    written = {}                   # id of an array already encoded -> its file (a variant's lit is its albedo)
     for key, name in IMAGES.items():
-        if isinstance(images[key], str):
-            shutil.copyfile(images[key], os.path.join(folder, name))
+        image, path = images[key], os.path.join(folder, name)
+        source = image if isinstance(image, str) else written.get(id(image))
+        if source is not None:
+            shutil.copyfile(source, path)
         else:
-            write_png(os.path.join(folder, name), images[key])
+            write_png(path, image)
+            written[id(image)] = path
     write_report(folder, report)
 
 

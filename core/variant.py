@@ -5,6 +5,8 @@ texture (``skin_paint``); a variant around a photo keeps that avatar's textures
 and hair colour and varies its shape. Either way the result has the photo
 avatar's schema, so the scene builder, exports and animation treat both alike.
 """
+import functools
+import os
 import time
 
 import numpy as np
@@ -16,6 +18,13 @@ from .pipeline import (_camera_matrix_world, _eye_axes, _ms, avatar_arrays, head
 CAMERA_DISTANCE_M = 0.9        # the reference camera of a variant: in front of the face
 IMAGE_PX = 1024
 FOCAL_PX = 2600.0
+
+
+@functools.lru_cache(maxsize=1)
+def _base(base_dir, mtime):
+    """The photo avatar that variants vary (read once for all the variants of a crowd; the
+    file's ``mtime`` in the key, so a rewritten base is read again)."""
+    return result.load(base_dir)
 
 
 def _front_camera(neutral):
@@ -41,7 +50,7 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
     timings = {}
     hm = head_model.load()
     rng = crowd.rng_for(seed, index)
-    base = result.load(base_dir) if base_dir else None
+    base = _base(base_dir, os.path.getmtime(os.path.join(base_dir, result.NPZ))) if base_dir else None
     if base is None:
         ident = crowd.random_identity(rng, hm)
         phenotype, local = ident.phenotype, ident.local_changes

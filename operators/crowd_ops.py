@@ -22,7 +22,6 @@ from .avatar import _report_failure
 CROWD_COLLECTION = "Likeness Crowd"
 IN_FLIGHT = 2                  # jobs queued at the worker: one being made, one waiting
 BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
-SHARED_MATERIALS = ("tongue", "teeth", "cornea")   # flat materials, the same for every character
 SCATTER_JITTER = 0.3           # share of the spacing a scattered character moves off its grid cell
 SCATTER_TURN_DEG = 30.0
 LAST_SUMMARY = {}              # the last crowd's whole summary, with each character's report (command line)
@@ -127,7 +126,7 @@ class CrowdRun:
     def _build(self, context, char, out_dir):
         try:
             res = result.load(out_dir)
-            rig = scene_build.build(context, res, char.name, "")
+            rig = scene_build.build(context, res, char.name, "", parent=crowd_collection(context))
         except Exception as exc:  # noqa: BLE001 - one character's failure does not stop the crowd
             message = str(exc) if isinstance(exc, errors.LikenessError) else f"{type(exc).__name__}: {exc}"
             self._fail(char, f"The scene build failed: {message}")
@@ -172,45 +171,25 @@ def crowd_collection(context):
 
 
 def _place(context, rig, char, run):
-    """Move the character's collection under the crowd's, at its place, and share the flat
-    materials every character has alike."""
-    coll = rig.users_collection[0]
-    crowd_coll = crowd_collection(context)
-    context.scene.collection.children.unlink(coll)
-    crowd_coll.children.link(coll)
+    """Put the character at its place in the crowd; its camera hidden."""
     x, y, turn = position(char.index, run.total, run.spacing, run.scatter, run.seed)
     cursor = context.scene.cursor.location
     rig.location = (cursor.x + x, cursor.y + y, cursor.z)
     rig.rotation_euler.z = turn
     rig["likeness_crowd_index"] = char.index
-    for ob in coll.objects:
+    for ob in rig.users_collection[0].objects:
         if ob.type == "CAMERA":
             ob.hide_set(True)
-        if ob.type == "MESH":
-            _share_materials(ob)
-
-
-def _share_materials(ob):
-    for slot in ob.material_slots:
-        mat = slot.material
-        kind = mat.name.rsplit("_", 1)[-1] if mat else ""
-        if kind not in SHARED_MATERIALS:
-            continue
-        shared_name = f"Likeness {kind}"
-        shared = bpy.data.materials.get(shared_name)
-        if shared is None:
-            mat.name = shared_name
-        elif shared != mat:
-            slot.material = shared
-            bpy.data.materials.remove(mat)
 
 
 def merge_shared_materials():
-    """After shards are appended into one file: one copy of each shared material and of the
-    Essentials hair node groups, instead of one per shard (the copies are named "X.001" ...)."""
-    from .hair_build import ESSENTIALS
-    for datablocks, names in ((bpy.data.materials, [f"Likeness {k}" for k in SHARED_MATERIALS]),
-                              (bpy.data.node_groups, ESSENTIALS)):
+    """After shards are appended into one file: one copy of each shared material, of the
+    Essentials hair node groups and of the strand image, instead of one per shard (the copies
+    are named "X.001" ...)."""
+    from .hair_build import ESSENTIALS, STRAND_IMAGE
+    for datablocks, names in ((bpy.data.materials, [scene_build.shared_material_name(k)
+                                                     for k in scene_build.SHARED_MATERIALS]),
+                              (bpy.data.node_groups, ESSENTIALS), (bpy.data.images, [STRAND_IMAGE])):
         for name in names:
             copies = [d for d in datablocks if d.name.startswith(name + ".") and d.name[len(name) + 1:].isdigit()]
             base = datablocks.get(name)
@@ -232,9 +211,8 @@ def write_summary(context, summary):
     context.scene.likeness.crowd.summary = line
     coll = bpy.data.collections.get(CROWD_COLLECTION)
     if coll is not None:
-        coll["likeness_summary"] = json.dumps({k: v for k, v in summary.items() if k != "characters"}
-                                              | {"characters": [{k: v for k, v in c.items() if k != "report"}
-                                                                for c in summary["characters"]]})
+        chars = [{k: v for k, v in c.items() if k != "report"} for c in summary["characters"]]
+        coll["likeness_summary"] = json.dumps({**summary, "characters": chars})
     return line
 
 
@@ -349,7 +327,12 @@ class LIKENESS_OT_build_crowd(bpy.types.Operator):
         else:
             self.report({"INFO"}, line)
         # characters already built stay (and are one undo step) even when some failed or it was cancelled
-        return {"FINISHED"} if summary["characters"] else {"CANCELLED"}
+        if summary["characters"]:
+            return {"FINISHED"}
+        coll = bpy.data.collections.get(CROWD_COLLECTION)
+        if coll is not None and not coll.children and not coll.objects:
+            bpy.data.collections.remove(coll)          # nothing made: the scene as it was
+        return {"CANCELLED"}
 
 
 classes = (LIKENESS_OT_build_crowd,)

@@ -6,7 +6,6 @@ the same form and follow the face (shape keys and bones).
 
 Every strand remembers where it grows (an anchor: three head vertices and their weights, as
 attributes), so when the artist reshapes the head the hair moves with the scalp."""
-import functools
 import os
 
 import bpy
@@ -19,6 +18,7 @@ ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump
               "Frizz Hair Curves", "Set Hair Curve Profile")
 CHILD_DENSITY = 120000.0       # children per square metre of scalp near the guides (about 6000)
 GUIDE_REACH_M = 0.025          # children grow only this close to a guide, so not on the face
+STRAND_IMAGE = "Likeness_hair_strands"
 STRAND_RADIUS_M = 0.00025       # thicker than a real hair: 6000 strands stand for ~100 000
 PART = "likeness_part"          # custom property: "hair" or "brows_lashes"
 ANCHOR, WEIGHT = "likeness_anchor", "likeness_weight"     # attributes ANCHOR0..2, WEIGHT0..2
@@ -180,20 +180,21 @@ def _card_object(name, strands, centre, width, coll, t):
     return ob
 
 
-@functools.lru_cache(maxsize=1)
-def _strand_pixels():
-    """(size, Blender pixels) of white strands with alpha: the cards' colour is the material's,
-    so this texture is the same for every avatar and is made once per session (about 0.5 s)."""
-    tex = hair_strands.card_texture((1.0, 1.0, 1.0))
-    return tex.shape[0], (tex[::-1].astype(np.float32) / 255.0).ravel()      # Blender's rows go up
+def _strand_image(t):
+    """White strands with alpha: the cards' colour is the material's, so one image serves every
+    avatar in the file (making it takes about 0.5 s)."""
+    img = bpy.data.images.get(STRAND_IMAGE)
+    if img is None:
+        tex = hair_strands.card_texture((1.0, 1.0, 1.0))
+        img = t.add(bpy.data.images.new(STRAND_IMAGE, tex.shape[1], tex.shape[0], alpha=True))
+        img.pixels.foreach_set((tex[::-1].astype(np.float32) / 255.0).ravel())   # Blender's rows go up
+        img.pack()
+    return img
 
 
 def _card_material(name, rgb_linear, t, suffix="hair"):
     """Alpha-blended strands: the strand texture times the colour (glTF: texture and factor)."""
-    size, pixels = _strand_pixels()
-    img = t.add(bpy.data.images.new(f"{name}_{suffix}_strands", size, size, alpha=True))
-    img.pixels.foreach_set(pixels)
-    img.pack()
+    img = _strand_image(t)
     mat = t.add(bpy.data.materials.new(f"{name}_{suffix}_cards"))
     if mat.node_tree is None:
         mat.use_nodes = True

@@ -47,11 +47,12 @@ _DATA_COLLECTIONS = {"Collection": "collections", "Object": "objects", "Mesh": "
                      "GeometryNodeTree": "node_groups"}
 
 
-def build(context, res, name, photo_path):
-    """Build the avatar in ``res`` (core.result.AvatarResult) at the 3D cursor; returns the rig object."""
+def build(context, res, name, photo_path, parent=None):
+    """Build the avatar in ``res`` (core.result.AvatarResult) at the 3D cursor, in its own
+    collection under ``parent`` (default: the scene's); returns the rig object."""
     tracker = _Tracker()
     try:
-        return _build(context, res, name, photo_path, tracker)
+        return _build(context, res, name, photo_path, tracker, parent)
     except Exception:
         if context.mode != "OBJECT":
             bpy.ops.object.mode_set(mode="OBJECT")
@@ -59,10 +60,10 @@ def build(context, res, name, photo_path):
         raise
 
 
-def _build(context, res, name, photo_path, t):
+def _build(context, res, name, photo_path, t, parent=None):
     scene = context.scene
     coll = t.add(bpy.data.collections.new(f"Likeness {name}"))
-    scene.collection.children.link(coll)
+    (parent or scene.collection).children.link(coll)
 
     rig = _build_armature(context, res, name, coll, t)
     head = _build_head_mesh(res, name, coll, t)
@@ -206,6 +207,7 @@ MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.3, 0.0, None),
                  "cornea": (0.0, 0.0, (0.0, 0.0, 0.0, 1.0)),
                  "body": (0.45, 0.15, (0.8, 0.6, 0.5, 1.0)), "shoes": (0.35, 0.0, (0.05, 0.05, 0.05, 1.0)),
                  **{cloth: (0.8, 0.0, (0.5, 0.5, 0.5, 1.0)) for cloth in ("top", "trousers", "skirt")}}
+SHARED_MATERIALS = ("tongue", "teeth", "cornea")   # flat looks, shared by every avatar in the file
 CORNEA_IOR = 1.376
 CORNEA_ALPHA = 0.25       # a black, glossy film: a highlight and no haze
 
@@ -219,11 +221,16 @@ def _add_materials(ob, res, name, t):
         images[key].colorspace_settings.name = "Non-Color"
     colours = res.arrays.get("material_colours")        # full bodies: skin tone, outfit colours
     for i, mname in enumerate(res.material_names):
-        mat = t.add(bpy.data.materials.new(f"{name}_{mname}"))
-        bsdf = _principled(mat)
         roughness, subsurface, flat = MATERIAL_LOOK.get(str(mname), (0.5, 0.0, (0.8, 0.8, 0.8, 1.0)))
-        if colours is not None and colours[i, 3] > 0:
+        coloured = colours is not None and colours[i, 3] > 0
+        if coloured:
             flat = tuple(float(c) for c in colours[i])
+        shared = mname in SHARED_MATERIALS and not coloured    # the same look on every avatar
+        if shared and shared_material_name(mname) in bpy.data.materials:
+            ob.data.materials.append(bpy.data.materials[shared_material_name(mname)])
+            continue
+        mat = t.add(bpy.data.materials.new(shared_material_name(mname) if shared else f"{name}_{mname}"))
+        bsdf = _principled(mat)
         bsdf.inputs["Roughness"].default_value = roughness
         bsdf.inputs["Subsurface Weight"].default_value = subsurface
         if subsurface:
@@ -240,6 +247,10 @@ def _add_materials(ob, res, name, t):
         else:
             _texture_nodes(mat, bsdf, images, skin=mname == "skin")
         ob.data.materials.append(mat)
+
+
+def shared_material_name(mname):
+    return f"Likeness_{mname}"
 
 
 def _image_node(nodes, frame, name, label, image, location):

@@ -249,6 +249,19 @@ def cards(strands, head_centre, width=CARD_WIDTH_M):
     return verts, quads, np.tile(uv, (n, 1, 1))
 
 
+# The Principled Hair BSDF (Chiang, colour parametrization, IOR 1.2) renders hair lighter than
+# the colour it is given: light scatters through several strands. Median of the rendered hair
+# (linear) under an even white world for grey inputs, mean over three avatars (bench/hair_bsdf.py).
+BSDF_INPUT = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
+BSDF_RENDERED = (0.0047, 0.0133, 0.0206, 0.0344, 0.0590, 0.1275, 0.2209, 0.3699, 0.5675, 0.6627, 0.7001)
+
+
+def bsdf_colour(albedo_linear):
+    """The hair BSDF's colour input that renders as ``albedo_linear`` (per channel: the BSDF's
+    channels do not mix); beyond the table's ends, the nearest end."""
+    return tuple(float(np.interp(a, BSDF_RENDERED, BSDF_INPUT)) for a in np.asarray(albedo_linear, float))
+
+
 def card_texture(rgb_linear, size=256, seed=0):
     """(size, size, 4) uint8 sRGB + alpha of many thin strands, root at the bottom row
     (V = 0), for the hair cards; the colour varies a little strand by strand."""

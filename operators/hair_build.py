@@ -20,6 +20,8 @@ CHILD_DENSITY = 120000.0       # children per square metre of scalp near the gui
 GUIDE_REACH_M = 0.025          # children grow only this close to a guide, so not on the face
 STRAND_IMAGE = "Likeness_hair_strands"
 STRAND_RADIUS_M = 0.00025       # thicker than a real hair: 6000 strands stand for ~100 000
+SCALP_GROUP = "Scalp"           # the head's vertex group of where hair grows (children only there)
+HAIR_IOR = 1.2                 # see _hair_material
 PART = "likeness_part"          # custom property: "hair" or "brows_lashes"
 ANCHOR, WEIGHT = "likeness_anchor", "likeness_weight"     # attributes ANCHOR0..2, WEIGHT0..2
 REST_ANCHOR = "likeness_rest_anchor"
@@ -107,7 +109,10 @@ def _hair_material(name, rgb_linear, t, suffix="hair"):
     hair = nodes.new("ShaderNodeBsdfHairPrincipled")
     hair.name = hair.label = "Hair (measured colour)"
     hair.parametrization = "COLOR"
-    hair.inputs["Color"].default_value = (*rgb_linear, 1.0)
+    hair.model = "CHIANG"
+    # keratin's 1.55 reflects so much white under all-round light that dark hair turns grey
+    hair.inputs["IOR"].default_value = HAIR_IOR
+    hair.inputs["Color"].default_value = (*hair_strands.bsdf_colour(rgb_linear), 1.0)
     out = nodes.new("ShaderNodeOutputMaterial")
     out.location = (300, 0)
     links.new(hair.outputs[0], out.inputs["Surface"])

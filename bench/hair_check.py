@@ -46,7 +46,7 @@ def build(bpy, photo, hair="CURVES", keep_dir=""):
 
 
 def render_hair(bpy, rig, path, height=320, samples=8):
-    """Render the avatar's hair alone through its camera to ``path`` (PNG, RGBA): the head is
+    """Render the avatar's scalp hair alone through its camera to ``path`` (PNG, RGBA): the head is
     a holdout (it hides the hair behind it and shows as transparent). Returns (H, W, 4) float
     in 0..1 (sRGB colour, straight alpha)."""
     from PIL import Image
@@ -67,11 +67,17 @@ def render_hair(bpy, rig, path, height=320, samples=8):
     scene.view_settings.look = "None"
     white_world(bpy, scene, "hair check")
     head.is_holdout = True
+    # brows and lashes are hair too, but the photo's hair mask is the scalp's
+    brows = [o for o in rig.children_recursive if o.get("likeness_part") == "brows_lashes"]
+    for ob in brows:
+        ob.hide_render = True
     try:
         scene.render.filepath = path
         bpy.ops.render.render(write_still=True)
     finally:
         head.is_holdout = False
+        for ob in brows:
+            ob.hide_render = False
     return np.asarray(Image.open(path).convert("RGBA"), np.float32) / 255.0
 
 

@@ -139,6 +139,36 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     return np.array(strands).reshape(-1, POINTS, 3)
 
 
+HAIRLINE_GAP = 0.04           # share of the head's height in the photo: hair this close counts
+
+
+def trim_scalp(scalp_weight, head_vertices, quads, mask, rotation, translation, focal_px, principal_point):
+    """``scalp_weight`` (V,) with the skin the photo shows bare taken off: the vertices of the
+    posed head ``head_vertices`` that face the camera and project onto pixels with no hair
+    near them, below hair in the same column (under a hairline, not beside a cropped or
+    missed head of hair). So the hair starts where the photo's does: receding hairlines,
+    high foreheads and temples stay bare."""
+    scalp = np.asarray(scalp_weight, np.float64).copy()
+    if mask is None or not mask.any():
+        return scalp
+    import cv2
+    rotation, translation = np.asarray(rotation, np.float64), np.asarray(translation, np.float64)
+    cam = head_vertices @ rotation.T + translation
+    px = cam[:, :2] / cam[:, 2:] * focal_px + np.asarray(principal_point, np.float64)
+    normals = _vertex_normals(head_vertices, quads) @ rotation.T
+    facing = (normals * -cam / np.linalg.norm(cam, axis=1, keepdims=True)).sum(1) > 0.3
+    h, w = mask.shape
+    k = max(3, int(HAIRLINE_GAP * np.ptp(px[:, 1]))) | 1
+    near_hair = cv2.dilate(mask.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+    hair_above = np.maximum.accumulate(mask, axis=0)          # hair somewhere above, column by column
+    x, y = np.round(px[:, 0]).astype(int), np.round(px[:, 1]).astype(int)
+    inside = (x >= 0) & (y >= 0) & (x < w) & (y < h)
+    cand = np.flatnonzero(inside & facing & (scalp > 0))
+    bare = ~near_hair[y[cand], x[cand]] & hair_above[y[cand], x[cand]]
+    scalp[cand[bare]] = 0.0
+    return scalp
+
+
 SIL_BINS = 72                  # angular bins around the head in the photo
 SIL_BAND = 0.25                # strand points this far inside the head's outline (share of its
                                # radius) move with the silhouette, deeper ones stay

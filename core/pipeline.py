@@ -224,7 +224,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
                            camera_matrix_world=_camera_matrix_world(fr.rotation, main.translation),
                            focal_px=fr.focal_px, image_size=(w, h),
                            landmarks68=fr.landmarks_px[correspondence.ibug68_index()],
-                           hair=_hair_arrays(hm, neutral, mesh["scalp_weight"][:hm.n_vertices], an))
+                           hair=_hair_arrays(hm, neutral, mesh["scalp_weight"].copy(), an))
     an.timings["total"] = _ms(t_all)
     report = make_report(an)
     report["texture"] = {
@@ -273,18 +273,23 @@ def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camer
 
 def _hair_arrays(hm, neutral, scalp, an):
     """Guide strands grown from the measured hair attributes and shaped to the photo's hair
-    silhouette (through the fitted camera), and the hair's colour."""
+    silhouette (through the fitted camera), the hair's colour, and the mesh's ``scalp`` weight
+    with the skin the photo shows bare taken off."""
     t = time.perf_counter()
     attrs = an.hair[1] if an.hair is not None else None
-    guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp,
+    pf = an.main
+    camera = (pf.view.rotation, pf.translation, pf.view.focal_px, pf.view.principal_point)
+    if an.hair is not None:
+        scalp[:hm.n_vertices] = hair_strands.trim_scalp(scalp[:hm.n_vertices], pf.posed["vertices"], hm.faces,
+                                                        an.hair[0].mask, *camera)
+    guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp[:hm.n_vertices],
                                  hair_strands.Style.from_attributes(attrs))
     if an.hair is not None:
-        pf = an.main
-        guides = hair_strands.fit_silhouette(guides, pf.posed["vertices"], an.hair[0].mask, pf.view.rotation,
-                                             pf.translation, pf.view.focal_px, pf.view.principal_point)
+        guides = hair_strands.fit_silhouette(guides, pf.posed["vertices"], an.hair[0].mask, *camera)
     an.timings["hair"] = an.timings.get("hair", 0.0) + _ms(t)
     rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
-    return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32)}
+    return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32),
+            "scalp_weight": scalp.astype(np.float32)}
 
 
 def head_mesh(hm, neutral):

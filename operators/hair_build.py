@@ -85,6 +85,11 @@ def _hair_node_tree(name, head, material, t):
                          Align_to_Surface_Normal=False)
     interp = _group_node(tree, groups["Interpolate Hair Curves"], (100, 0), Surface=head,
                          Part_by_Mesh_Islands=False, Distance_to_Guides=GUIDE_REACH_M, Density=CHILD_DENSITY)
+    scalp = nodes.new("GeometryNodeInputNamedAttribute")
+    scalp.data_type = "FLOAT"
+    scalp.inputs["Name"].default_value = SCALP_GROUP
+    scalp.location = (-400, -450)
+    links.new(scalp.outputs["Attribute"], interp.inputs["Density Mask"])
     clump = _group_node(tree, groups["Clump Hair Curves"], (400, 0), Factor=0.6, Shape=0.4, Tip_Spread=0.002)
     frizz = _group_node(tree, groups["Frizz Hair Curves"], (700, 0), Factor=0.4, Distance=0.002)
     profile = _group_node(tree, groups["Set Hair Curve Profile"], (1000, 0), Radius=STRAND_RADIUS_M)

@@ -19,7 +19,7 @@ AVATAR_TAG = "likeness_avatar"          # custom property on the rig and head ob
 SENSOR_MM = 36.0
 REFERENCE_DEPTH = 1.5                   # reference photo plane, in head distances behind the head
 PHOTO_ACTION_SUFFIX = "_photo_expression"
-SCALP_GROUP = "Scalp"
+SCALP_GROUP = hair_build.SCALP_GROUP
 
 
 class _Tracker:

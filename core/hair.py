@@ -196,7 +196,7 @@ def segment(rgb, landmarks, iterations=2):
     bg_gmm = _GMM(feats[bg_sel], k=4) if bg_sel.sum() > 50 else None
     # below the neck, in the middle: clothes or skin, rarely hair (long hair falls at the sides)
     chest = (np.abs(fc[..., 0]) < 0.3) & (fc[..., 1] < chin - 0.5) & (fc[..., 1] > chin - 1.4) & (person > 0.7)
-    chest_gmm = _GMM(feats[chest], k=3) if chest.sum() > 50 else None
+    chest_px = feats[chest]
     seed = near & (person > 0.7) & ~grown
     seed_px = feats[seed]
     skin_lp_seed = skin_gmm.logp(seed_px) if len(seed_px) else np.zeros(0)
@@ -205,6 +205,11 @@ def segment(rgb, landmarks, iterations=2):
     hair_mask_crop = np.zeros(shape, bool)
     if unlike_skin.sum() >= max(30, 0.01 * oval.sum()):
         hair_gmm = _GMM(seed_px[unlike_skin], k=3)
+        # the clothes' model learns only from chest pixels unlike the hair: long hair falling
+        # over the chest would otherwise teach it the hair's colours
+        hair_floor = np.percentile(hair_gmm.logp(seed_px[unlike_skin]), 10)
+        chest_px = chest_px[hair_gmm.logp(chest_px) < hair_floor] if len(chest_px) else chest_px
+        chest_gmm = _GMM(chest_px, k=3) if len(chest_px) > 50 else None
         zone = (np.abs(fc[..., 0]) < 1.5) & (fc[..., 1] > chin - 1.6) & (person > 0.3)
         zf = feats[zone]
         lh = hair_gmm.logp(zf)

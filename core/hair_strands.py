@@ -142,15 +142,14 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
 HAIRLINE_GAP = 0.04           # share of the head's height in the photo: hair this close counts
 
 
-def trim_scalp(scalp_weight, head_vertices, quads, mask, rotation, translation, focal_px, principal_point):
-    """``scalp_weight`` (V,) with the skin the photo shows bare taken off: the vertices of the
-    posed head ``head_vertices`` that face the camera and project onto pixels with no hair
-    near them, below hair in the same column (under a hairline, not beside a cropped or
-    missed head of hair). So the hair starts where the photo's does: receding hairlines,
-    high foreheads and temples stay bare."""
-    scalp = np.asarray(scalp_weight, np.float64).copy()
+def bare_skin(head_vertices, quads, mask, rotation, translation, focal_px, principal_point):
+    """(V,) bool: the vertices of the posed head ``head_vertices`` that the photo shows bare:
+    they face the camera and project onto pixels with no hair near them, below hair in the
+    same column (under a hairline, not beside a cropped or missed head of hair). Hair neither
+    roots there (receding hairlines, high foreheads and temples stay bare) nor hangs over it."""
+    bare = np.zeros(len(head_vertices), bool)
     if mask is None or not mask.any():
-        return scalp
+        return bare
     import cv2
     rotation, translation = np.asarray(rotation, np.float64), np.asarray(translation, np.float64)
     cam = head_vertices @ rotation.T + translation
@@ -162,11 +161,9 @@ def trim_scalp(scalp_weight, head_vertices, quads, mask, rotation, translation, 
     near_hair = cv2.dilate(mask.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     hair_above = np.maximum.accumulate(mask, axis=0)          # hair somewhere above, column by column
     x, y = np.round(px[:, 0]).astype(int), np.round(px[:, 1]).astype(int)
-    inside = (x >= 0) & (y >= 0) & (x < w) & (y < h)
-    cand = np.flatnonzero(inside & facing & (scalp > 0))
-    bare = ~near_hair[y[cand], x[cand]] & hair_above[y[cand], x[cand]]
-    scalp[cand[bare]] = 0.0
-    return scalp
+    cand = np.flatnonzero((x >= 0) & (y >= 0) & (x < w) & (y < h) & facing)
+    bare[cand] = ~near_hair[y[cand], x[cand]] & hair_above[y[cand], x[cand]]
+    return bare
 
 
 SIL_BINS = 72                  # angular bins around the head in the photo

@@ -273,15 +273,16 @@ def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camer
 
 def _hair_arrays(hm, neutral, scalp, an):
     """Guide strands grown from the measured hair attributes and shaped to the photo's hair
-    silhouette (through the fitted camera), the hair's colour, and the mesh's ``scalp`` weight
-    with the skin the photo shows bare taken off."""
+    silhouette (through the fitted camera), the hair's colour, the skin the photo shows bare,
+    and the mesh's ``scalp`` weight without it."""
     t = time.perf_counter()
     attrs = an.hair[1] if an.hair is not None else None
     pf = an.main
     camera = (pf.view.rotation, pf.translation, pf.view.focal_px, pf.view.principal_point)
+    bare = np.zeros(len(scalp), np.float32)
     if an.hair is not None:
-        scalp[:hm.n_vertices] = hair_strands.trim_scalp(scalp[:hm.n_vertices], pf.posed["vertices"], hm.faces,
-                                                        an.hair[0].mask, *camera)
+        bare[:hm.n_vertices] = hair_strands.bare_skin(pf.posed["vertices"], hm.faces, an.hair[0].mask, *camera)
+        scalp[bare > 0] = 0.0
     guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp[:hm.n_vertices],
                                  hair_strands.Style.from_attributes(attrs))
     if an.hair is not None:
@@ -289,7 +290,7 @@ def _hair_arrays(hm, neutral, scalp, an):
     an.timings["hair"] = an.timings.get("hair", 0.0) + _ms(t)
     rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
     return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32),
-            "scalp_weight": scalp.astype(np.float32)}
+            "scalp_weight": scalp.astype(np.float32), "bare_skin": bare}
 
 
 def head_mesh(hm, neutral):

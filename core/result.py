@@ -50,6 +50,7 @@ SCHEMA = {
     "scalp_weight": ("f", ("V",)),
     "hair_guides": ("f", ("G", "P", 3)),       # guide strands from the scalp (G may be 0: no hair)
     "hair_rgb": ("f", (3,)),                   # the hair's measured colour, linear RGB
+    "bare_skin": ("f", ("V",)),                # 1: skin the photo shows bare, no hair over it
     # eyebrows and eyelashes (core.brows_lashes), each strand anchored to a point of a skin triangle
     "brow_lash_strands": ("f", ("E", "Q", 3)),
     "brow_lash_kind": ("i", ("E",)),           # brows_lashes.KIND_BROW or KIND_LASH
@@ -59,7 +60,8 @@ SCHEMA = {
     "material_colours": ("f", ("M", 4)),
 }
 # Arrays added after schema version 2 was written: results without them still load (no brows).
-OPTIONAL = {"brow_lash_strands", "brow_lash_kind", "brow_lash_anchor", "brow_lash_weight", "material_colours"}
+OPTIONAL = {"brow_lash_strands", "brow_lash_kind", "brow_lash_anchor", "brow_lash_weight", "material_colours",
+            "bare_skin"}
 
 
 @dataclasses.dataclass

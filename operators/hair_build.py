@@ -17,10 +17,13 @@ HAIR_ASSETS = ("datafiles", "assets", "nodes", "procedural_hair_node_assets.blen
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
               "Frizz Hair Curves", "Set Hair Curve Profile")
 CHILD_DENSITY = 120000.0       # children per square metre of scalp near the guides (about 6000)
+BARE_REACH_M = 0.03            # a child point this close to bare skin hangs over it ...
+BARE_FROM_ROOT_M = 0.01        # ... unless it is this close to its root (the hairline's own)
 GUIDE_REACH_M = 0.025          # children grow only this close to a guide, so not on the face
 STRAND_IMAGE = "Likeness_hair_strands"
 STRAND_RADIUS_M = 0.00025       # thicker than a real hair: 6000 strands stand for ~100 000
 SCALP_GROUP = "Scalp"           # the head's vertex group of where hair grows (children only there)
+BARE_GROUP = "Bare Skin"       # the head's vertex group of skin no hair hangs over
 HAIR_IOR = 1.2                 # see _hair_material
 PART = "likeness_part"          # custom property: "hair" or "brows_lashes"
 ANCHOR, WEIGHT = "likeness_anchor", "likeness_weight"     # attributes ANCHOR0..2, WEIGHT0..2
@@ -99,10 +102,57 @@ def _hair_node_tree(name, head, material, t):
     gout.location = (1500, 0)
     for node in (attach, interp):
         links.new(uv.outputs["Attribute"], node.inputs["Surface UV Map"])
-    chain = [gin, attach, interp, clump, frizz, profile, set_mat, gout]
+    cull = _cut_over_bare_skin(tree, head, (250, -350))
+    chain = [gin, attach, interp, cull, clump, frizz, profile, set_mat, gout]
     for a, b in zip(chain, chain[1:]):
         links.new(a.outputs[0], b.inputs[0])
     return tree
+
+
+def _cut_over_bare_skin(tree, head, location):
+    """A Delete Geometry node cutting the children where they come over skin the photo shows
+    bare (the head's BARE_GROUP). A child between guides that part to the left and right
+    averages their shapes and falls straight down over the forehead and face; cut, it stays a
+    short tuft at the parting."""
+    nodes, links = tree.nodes, tree.links
+    x, y = location
+
+    def node(kind, dx, dy, **props):
+        n = nodes.new(kind)
+        n.location = (x + dx, y + dy)
+        for k, v in props.items():
+            setattr(n, k, v)
+        return n
+
+    def compare(a, operation, b, dx):
+        c = node("FunctionNodeCompare", dx, 0, data_type="FLOAT", operation=operation)
+        links.new(a, c.inputs[0])
+        c.inputs[1].default_value = b
+        return c.outputs[0]
+
+    info = node("GeometryNodeObjectInfo", -600, 0, transform_space="RELATIVE")
+    info.inputs["Object"].default_value = head
+    bare = node("GeometryNodeInputNamedAttribute", -600, -200, data_type="FLOAT")
+    bare.inputs["Name"].default_value = BARE_GROUP
+    sample = node("GeometryNodeSampleNearestSurface", -400, 0, data_type="FLOAT")
+    links.new(info.outputs["Geometry"], sample.inputs[0])
+    links.new(bare.outputs["Attribute"], sample.inputs["Value"])
+    nearest = node("GeometryNodeProximity", -400, -250, target_element="FACES")
+    links.new(info.outputs["Geometry"], nearest.inputs[0])
+    from_root = node("GeometryNodeSplineParameter", -400, -450)
+    over = node("FunctionNodeBooleanMath", 0, 0, operation="AND")
+    links.new(compare(sample.outputs["Value"], "GREATER_THAN", 0.5, -200), over.inputs[0])
+    links.new(compare(nearest.outputs["Distance"], "LESS_THAN", BARE_REACH_M, -200), over.inputs[1])
+    away = node("FunctionNodeBooleanMath", 200, 0, operation="AND")
+    links.new(over.outputs[0], away.inputs[0])
+    links.new(compare(from_root.outputs["Length"], "GREATER_THAN", BARE_FROM_ROOT_M, 0), away.inputs[1])
+    so_far = node("GeometryNodeAccumulateField", 400, 0, data_type="FLOAT", domain="POINT")
+    links.new(away.outputs[0], so_far.inputs["Value"])
+    links.new(node("GeometryNodeCurveOfPoint", 200, -250).outputs["Curve Index"], so_far.inputs["Group ID"])
+    delete = node("GeometryNodeDeleteGeometry", 800, 0, domain="POINT")
+    links.new(compare(so_far.outputs["Leading"], "GREATER_THAN", 0.0, 600), delete.inputs["Selection"])
+    delete.name = delete.label = "Children cut where they reach bare skin"
+    return delete
 
 
 def _hair_material(name, rgb_linear, t, suffix="hair"):

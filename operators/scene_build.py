@@ -162,6 +162,9 @@ def _add_skinning(ob, rig, res):
     scalp = ob.vertex_groups.new(name=SCALP_GROUP)
     for v in np.nonzero(res.scalp_weight > 0)[0]:
         scalp.add((int(v),), float(res.scalp_weight[v]), "REPLACE")
+    # skin the photo shows bare: the hair children keep off it (artists may paint it)
+    bare = ob.vertex_groups.new(name=hair_build.BARE_GROUP)
+    bare.add([int(v) for v in np.nonzero(res.arrays.get("bare_skin", np.zeros(0)) > 0)[0]], 1.0, "REPLACE")
 
 
 def _principled(mat):

@@ -201,3 +201,32 @@ def test_a_result_from_before_brows_still_builds(result_dir, tmp_path):
     rig, head, parts = build(old, "CARDS")
     assert "hair" in parts and "brows_lashes" not in parts
     assert bpy.context.window_manager.likeness_status.message == ""
+
+
+def test_hair_does_not_hang_over_the_bare_face(result_dir):
+    """The photo shows the forehead and face bare: the head's Bare Skin group covers them, and
+    no child strand hangs in front of them (children between guides that part left and right
+    used to fall straight down over the face)."""
+    import bpy
+    from scipy.spatial import cKDTree
+    rig, head, parts = build(result_dir, "CURVES")
+    verts = world_vertices(head)
+    group = head.vertex_groups["Bare Skin"].index
+    bare = np.array([any(g.group == group and g.weight > 0.5 for g in v.groups) for v in head.data.vertices])
+    assert bare.sum() > 500, f"only {bare.sum()} bare-skin vertices"
+    normals = np.array([v.normal for v in head.data.vertices]) @ np.array(head.matrix_world)[:3, :3].T
+    ev = parts["hair"].evaluated_get(bpy.context.evaluated_depsgraph_get())
+    co = np.empty(len(ev.data.points) * 3, np.float32)
+    ev.data.position_data.foreach_get("vector", co)
+    mw = np.array(ev.matrix_world)
+    pts = co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
+    offsets = np.empty(len(ev.data.curves) + 1, np.int32)
+    ev.data.curve_offset_data.foreach_get("value", offsets)
+    step = np.r_[0.0, np.linalg.norm(np.diff(pts, axis=0), axis=1)]
+    step[offsets[:-1]] = 0.0                                  # each curve starts at its root
+    from_root = np.cumsum(step) - np.repeat(np.cumsum(step)[offsets[:-1]], np.diff(offsets))
+    dist, i = cKDTree(verts[bare]).query(pts)
+    ahead = ((pts - verts[bare][i]) * normals[bare][i]).sum(1)
+    over = (dist < 0.02) & (ahead > 0.004) & (from_root > 0.015)     # the hairline's own roots aside
+    # measured: 0.19% with the children cut at bare skin, 0.45% without (image_0001)
+    assert over.mean() < 0.003, f"{over.sum()} of {len(pts)} hair points hang over the bare face"

@@ -21,6 +21,8 @@ import tempfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from bench.common import DATA  # noqa: E402
 LIKENESS = os.path.join(os.path.dirname(sys.executable), "likeness")
 
 
@@ -55,7 +57,7 @@ def run_folder(folder, photos):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--folders", nargs="+", default=["helen_train", "lfpw", "menpo"])
     args = ap.parse_args()
     all_ours, all_mp = [], []

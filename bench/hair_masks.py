@@ -12,9 +12,9 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+from bench.common import DATA  # noqa: E402
 from core import detect, hair, image_io  # noqa: E402
 
-DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
 MASKS = os.path.join(REPO, "tests", "data", "hair_masks")
 
 

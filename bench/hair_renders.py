@@ -17,6 +17,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from bench.common import DATA  # noqa: E402
 AVATARS = (("short", ("faces", "helen_train", "1439641049_1.jpg")),
            ("long", ("faces", "lfpw", "image_0001.png")),
            ("shaved", ("faces", "helen_train", "111247636_1.jpg")))
@@ -24,7 +26,7 @@ AVATARS = (("short", ("faces", "helen_train", "1439641049_1.jpg")),
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--hair", default="curves", choices=("curves", "cards"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     args = ap.parse_args()

@@ -22,6 +22,7 @@ sys.path.insert(0, ROOT)
 from core import detect, fit, head_model  # noqa: E402
 from core.measure import face_region, identity_spread_mm  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
+from bench.common import DATA  # noqa: E402
 
 
 def frames(path, step):
@@ -39,7 +40,7 @@ def frames(path, step):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--clips", type=int, default=6)
     ap.add_argument("--step", type=int, default=5)
     args = ap.parse_args()

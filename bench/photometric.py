@@ -18,6 +18,7 @@ sys.path.insert(0, ROOT)
 
 from core import head_model, image_io, photometric, pipeline  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
+from bench.common import DATA  # noqa: E402
 
 
 def face_mask(shape, points, shrink):
@@ -30,7 +31,7 @@ def face_mask(shape, points, shrink):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=DATA)
     ap.add_argument("--limit", type=int, default=30)
     ap.add_argument("--size", type=int, default=2048)
     args = ap.parse_args()

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from . import correspondence, texture
+from . import correspondence, fit, texture
 
 POINTS = 16                    # points per guide strand
 STEP_M = 0.006                 # growth step
@@ -153,7 +153,7 @@ def bare_skin(head_vertices, quads, mask, rotation, translation, focal_px, princ
     import cv2
     rotation, translation = np.asarray(rotation, np.float64), np.asarray(translation, np.float64)
     cam = head_vertices @ rotation.T + translation
-    px = cam[:, :2] / cam[:, 2:] * focal_px + np.asarray(principal_point, np.float64)
+    px = fit.project(head_vertices, rotation, translation, focal_px, principal_point)
     normals = _vertex_normals(head_vertices, quads) @ rotation.T
     facing = (normals * -cam / np.linalg.norm(cam, axis=1, keepdims=True)).sum(1) > 0.3
     h, w = mask.shape

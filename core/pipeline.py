@@ -103,7 +103,7 @@ def _hair(an):
     hm = head_model.load()
     pf = an.main
     verts = pf.posed["vertices"] @ pf.view.rotation.T + pf.translation
-    px = verts[:, :2] / verts[:, 2:] * pf.view.focal_px + np.asarray(pf.view.principal_point)
+    px = fit.project(pf.posed["vertices"], pf.view.rotation, pf.translation, pf.view.focal_px, pf.view.principal_point)
     scalp = measure.scalp_weights(an.neutral["vertices"], hm.vertex_part, hm.region_vertices("ear")) > 0.5
     frame = hair.FaceFrame.from_landmarks(pf.detection.landmarks)
     skull_top = px[scalp][np.argmax(frame.coords(px[scalp])[:, 1])]

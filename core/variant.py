@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import correspondence, crowd, hair_strands, head_model, pbr_maps, result, skin_paint, texture
+from . import correspondence, crowd, fit, hair_strands, head_model, pbr_maps, result, skin_paint, texture
 from .pipeline import (_camera_matrix_world, _eye_axes, _ms, avatar_arrays, head_mesh, roughness_map,
                        texel_map, TEXTURE_SIZES)
 
@@ -34,11 +34,6 @@ def _front_camera(neutral):
     rotation = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     translation = np.array([0.0, 0.0, CAMERA_DISTANCE_M]) - rotation @ centre
     return rotation, translation
-
-
-def _project(points, rotation, translation):
-    cam = points @ rotation.T + translation
-    return cam[:, :2] / cam[:, 2:] * FOCAL_PX + IMAGE_PX / 2.0
 
 
 def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name=""):
@@ -87,7 +82,7 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
                            expression=np.zeros(len(hm.facial_action_labels)),
                            camera_matrix_world=_camera_matrix_world(rotation, translation),
                            focal_px=FOCAL_PX, image_size=(IMAGE_PX, IMAGE_PX),
-                           landmarks68=_project(landmarks, rotation, translation),
+                           landmarks68=fit.project(landmarks, rotation, translation, FOCAL_PX, (IMAGE_PX / 2.0,) * 2),
                            hair={"hair_guides": guides.astype(np.float32),
                                  "hair_rgb": np.asarray(hair_rgb, np.float32)})
     report = {

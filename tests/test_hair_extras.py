@@ -41,18 +41,24 @@ def strand_kinds(result_dir):
 def strand_points(ob):
     """World positions of a Curves object's evaluated points, (curves, points, 3), or of a
     card mesh's strands (the middle of each card's two edges), (cards, points, 3)."""
+    if ob.type == "CURVES":
+        pts, offsets = curve_points(ob)
+        return pts.reshape(len(offsets) - 1, -1, 3)
+    co = world_vertices(ob).reshape(-1, 2, 3).mean(1)        # a card's two edges -> its strand
+    return co.reshape(-1, _points_per_card(ob), 3)
+
+
+def curve_points(ob):
+    """World positions of a Curves object's evaluated points (N, 3) and each curve's first
+    point index, with the total at the end (curves + 1,)."""
     import bpy
     ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    co = np.empty(len(ev.data.points) * 3, np.float32)
+    ev.data.position_data.foreach_get("vector", co)
+    offsets = np.empty(len(ev.data.curves) + 1, np.int32)
+    ev.data.curve_offset_data.foreach_get("value", offsets)
     mw = np.array(ev.matrix_world)
-    if ob.type == "CURVES":
-        data = ev.data
-        co = np.empty(len(data.points) * 3, np.float32)
-        data.position_data.foreach_get("vector", co)
-        co = co.reshape(len(data.curves), -1, 3)
-    else:
-        co = world_vertices(ob).reshape(-1, 2, 3).mean(1)        # a card's two edges -> its strand
-        return co.reshape(-1, _points_per_card(ob), 3)
-    return co @ mw[:3, :3].T + mw[:3, 3]
+    return co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3], offsets
 
 
 def _points_per_card(ob):
@@ -207,7 +213,6 @@ def test_hair_does_not_hang_over_the_bare_face(result_dir):
     """The photo shows the forehead and face bare: the head's Bare Skin group covers them, and
     no child strand hangs in front of them (children between guides that part left and right
     used to fall straight down over the face)."""
-    import bpy
     from scipy.spatial import cKDTree
     rig, head, parts = build(result_dir, "CURVES")
     verts = world_vertices(head)
@@ -215,13 +220,7 @@ def test_hair_does_not_hang_over_the_bare_face(result_dir):
     bare = np.array([any(g.group == group and g.weight > 0.5 for g in v.groups) for v in head.data.vertices])
     assert bare.sum() > 500, f"only {bare.sum()} bare-skin vertices"
     normals = np.array([v.normal for v in head.data.vertices]) @ np.array(head.matrix_world)[:3, :3].T
-    ev = parts["hair"].evaluated_get(bpy.context.evaluated_depsgraph_get())
-    co = np.empty(len(ev.data.points) * 3, np.float32)
-    ev.data.position_data.foreach_get("vector", co)
-    mw = np.array(ev.matrix_world)
-    pts = co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
-    offsets = np.empty(len(ev.data.curves) + 1, np.int32)
-    ev.data.curve_offset_data.foreach_get("value", offsets)
+    pts, offsets = curve_points(parts["hair"])
     step = np.r_[0.0, np.linalg.norm(np.diff(pts, axis=0), axis=1)]
     step[offsets[:-1]] = 0.0                                  # each curve starts at its root
     from_root = np.cumsum(step) - np.repeat(np.cumsum(step)[offsets[:-1]], np.diff(offsets))

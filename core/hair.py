@@ -8,7 +8,7 @@ about ``WORK_FACE_PX`` wide:
 * face skin from the landmarks: the face oval without brows, eyes and mouth;
 * hair seeds: person pixels around and above the face oval whose colour is
   unlike the face's skin;
-* a colour and texture model (Gaussian mixtures in Lab plus local contrast) for
+* a colour and texture model (Gaussian mixtures in Lab plus fine local contrast) for
   hair against skin and background gives each pixel a hair probability, and
   cv2.grabCut, initialised with the labels from it, refines the boundary; the
   hair is what stays connected to the head inside the person.
@@ -27,6 +27,7 @@ import numpy as np
 from . import texture
 
 WORK_FACE_PX = 80           # face-oval width in the working crop
+TEXTURE_SCALE = 3           # hair's texture is measured at up to this many times the crop's size
 IRIS_DISTANCE_CM = 6.3      # adult mean, for the scale when no fitted camera is given
 
 # mediapipe face-mesh loops (indices into the 478 points)
@@ -136,15 +137,18 @@ class _GMM:
         return (m + np.log(np.exp(lp - m).sum(1, keepdims=True)))[:, 0]
 
 
-def _features(rgb):
-    """Per pixel: Lab (OpenCV's 0..255 scales; lightness at half weight, as shading changes it
-    most) and the local contrast of lightness (std in 3 x 3: strands are textured)."""
+def _features(rgb, fine):
+    """Per pixel of the working crop ``rgb``: Lab (OpenCV's 0..255 scales; lightness at half
+    weight, as shading changes it most) and the local contrast of lightness (std in 3 x 3) in
+    ``fine``, the same crop at TEXTURE_SCALE times the size, averaged back down: strands are
+    textured at that scale, skin and most clothes are smooth."""
     import cv2
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    L = lab[..., 0]
+    L = cv2.cvtColor(fine, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
     mean = cv2.blur(L, (3, 3))
     std = np.sqrt(np.maximum(cv2.blur(L * L, (3, 3)) - mean * mean, 0.0))
-    return np.dstack([0.5 * L, lab[..., 1:], 2.0 * std])
+    std = cv2.resize(std, rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
+    return np.dstack([0.5 * lab[..., 0], lab[..., 1:], std])
 
 
 @dataclasses.dataclass
@@ -165,6 +169,9 @@ def segment(rgb, landmarks, iterations=2):
     scale = min(1.0, WORK_FACE_PX / np.ptp(lm[FACE_OVAL, 0]))
     cw, ch = max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale))
     crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=cv2.INTER_AREA)
+    fs = min(1.0, TEXTURE_SCALE * scale)          # no finer than the photo itself
+    fine = cv2.resize(rgb[y0:y1, x0:x1], (max(8, round((x1 - x0) * fs)), max(8, round((y1 - y0) * fs))),
+                      interpolation=cv2.INTER_AREA)
     sx, sy = cw / (x1 - x0), ch / (y1 - y0)
     pts = (lm - [x0, y0]) * [sx, sy]
     shape = (ch, cw)
@@ -184,7 +191,7 @@ def segment(rgb, landmarks, iterations=2):
     fc = frame.coords(np.stack([xx.ravel(), yy.ravel()], -1)).reshape(ch, cw, 2)
     brow = frame.coords(pts[BROW_L + BROW_R])[:, 1].max()
     chin = frame.coords(pts[[152]])[0, 1]
-    feats = _features(crop)
+    feats = _features(crop, fine)
 
     # colour + texture models: skin (upper cheeks), background (outside the person), hair seeds
     # (person pixels around the upper face, outside the oval, unlike the skin)
@@ -383,7 +390,9 @@ def attributes(seg, rgb, landmarks, cm_per_px=None, skull_top_px=None):
     px = rgb[inner][::max(1, int(inner.sum()) // 100_000)]
     colour = tuple(float(v) for v in np.median(texture.srgb_to_linear(px / 255.0), axis=0)) if len(px) \
         else (0.0, 0.0, 0.0)
-    bald = coverage < BALD_COVERAGE and fringe < 0.3
+    # little hair seen on the scalp is not enough: the head's top may be cropped off or the
+    # segmentation thin there; hair standing above the skull or falling to the chin is hair
+    bald = coverage < BALD_COVERAGE and fringe < 0.3 and volume < SHAVED_VOLUME_CM and length in LENGTH_CLASSES[:2]
     shaved = not bald and volume < SHAVED_VOLUME_CM and length == "above the ears"
     parting = "none" if bald else _parting(seg.mask, fr, brow, skull)
     return HairAttributes(colour, _hex(colour), False, length, float(below_chin), length_cut, float(volume),

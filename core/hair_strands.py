@@ -280,7 +280,7 @@ def cards(strands, head_centre, width=CARD_WIDTH_M):
 # the colour it is given: light scatters through several strands. Median of the rendered hair
 # (linear) under an even white world for grey inputs, mean over three avatars (bench/hair_bsdf.py).
 BSDF_INPUT = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
-BSDF_RENDERED = (0.0047, 0.0133, 0.0206, 0.0344, 0.0590, 0.1275, 0.2209, 0.3699, 0.5675, 0.6627, 0.7001)
+BSDF_RENDERED = (0.0039, 0.0085, 0.0123, 0.0219, 0.0396, 0.0956, 0.1695, 0.3090, 0.5141, 0.6021, 0.6525)
 
 
 def bsdf_colour(albedo_linear):

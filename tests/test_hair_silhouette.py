@@ -1,12 +1,13 @@
 """The avatar's hair seen through the fitted camera against the photo's hair (issue 5, item 5):
 the rendered silhouette's IoU with the hand-drawn hair mask and the CIEDE2000 of the median
-colours. Small renders (Cycles CPU, 200 px high, 4 samples), one avatar per photo.
+colours. Small renders (Cycles CPU, 200 px high, 8 samples: at 4 the median of dark hair is
+noisy), one avatar per photo.
 
-Measured by bench/hair_check.py (320 px, 8 samples) with the hair as built today: IoU 0.491
-and ΔE00 4.4 on image_0001, IoU 0.354 and ΔE00 6.4 on 1308054912_1 (its dark jacket is taken
-for hair), IoU 0.353 and ΔE00 8.1 on 2109755281_3 (measured as shaved: a buzz cut); at this
-test's 200 px and 4 samples: 0.496 / 5.5, 0.352 / 9.3, 0.350 / 7.6. The IoU target (0.7) is
-not met yet, so its bounds guard what there is."""
+Measured by bench/hair_check.py (320 px, 8 samples) with the hair as built today: IoU 0.580
+and ΔE00 4.2 on image_0001, IoU 0.324 and ΔE00 8.0 on 1308054912_1 (its dark jacket is taken
+for hair), IoU 0.377 and ΔE00 6.8 on 2109755281_3 (measured as shaved: a buzz cut); at this
+test's 200 px: 0.579 / 4.2, 0.324 / 8.4, 0.377 / 7.0. The IoU target (0.7) is not met yet,
+so its bounds guard what there is."""
 import os
 
 import pytest
@@ -15,7 +16,7 @@ from bench import hair_check
 from bench.hair_masks import MASKS, photo_for, read_mask
 
 # photo stem: (lowest IoU, highest ΔE00) accepted
-CASES = {"image_0001": (0.42, 9.0), "1308054912_1": (0.28, 12.0), "2109755281_3": (0.28, 10.0)}
+CASES = {"image_0001": (0.50, 9.0), "1308054912_1": (0.28, 12.0), "2109755281_3": (0.32, 10.0)}
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
@@ -25,7 +26,7 @@ def checked(request, addon, tmp_path_factory):
     stem = request.param
     folder = tmp_path_factory.mktemp("hair_" + stem)
     rig = hair_check.build(bpy, photo_for(stem))
-    render = hair_check.render_hair(bpy, rig, str(folder / "hair.png"), height=200, samples=4)
+    render = hair_check.render_hair(bpy, rig, str(folder / "hair.png"), height=200, samples=8)
     rgb = image_io.read_photo(photo_for(stem))
     mask = read_mask(os.path.join(MASKS, stem + ".png"))
     return stem, hair_check.compare(render, mask, rgb), float(mask.mean())

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from . import correspondence, fit, texture
+from . import correspondence, fit, hair, texture
 
 POINTS = 16                    # points per guide strand
 STEP_M = 0.006                 # growth step
@@ -145,8 +145,10 @@ HAIRLINE_GAP = 0.04           # share of the head's height in the photo: hair th
 def bare_skin(head_vertices, quads, mask, rotation, translation, focal_px, principal_point):
     """(V,) bool: the vertices of the posed head ``head_vertices`` that the photo shows bare:
     they face the camera and project onto pixels with no hair near them, below hair in the
-    same column (under a hairline, not beside a cropped or missed head of hair). Hair neither
-    roots there (receding hairlines, high foreheads and temples stay bare) nor hangs over it."""
+    same column (under a hairline, not beside a cropped or missed head of hair) or inside the
+    face's oval (a photo cropped at the forehead shows no hairline, but the face is bare where
+    the mask has no fringe). Hair neither roots there (receding hairlines, high foreheads and
+    temples stay bare) nor hangs over it."""
     bare = np.zeros(len(head_vertices), bool)
     if mask is None or not mask.any():
         return bare
@@ -160,9 +162,14 @@ def bare_skin(head_vertices, quads, mask, rotation, translation, focal_px, princ
     k = max(3, int(HAIRLINE_GAP * np.ptp(px[:, 1]))) | 1
     near_hair = cv2.dilate(mask.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     hair_above = np.maximum.accumulate(mask, axis=0)          # hair somewhere above, column by column
+    oval = np.zeros((h, w), np.uint8)
+    outline = fit.project(correspondence.surface_points(head_vertices)[hair.FACE_OVAL], rotation, translation,
+                          focal_px, principal_point)
+    cv2.fillPoly(oval, [np.round(outline).astype(np.int32)], 1)
     x, y = np.round(px[:, 0]).astype(int), np.round(px[:, 1]).astype(int)
     cand = np.flatnonzero((x >= 0) & (y >= 0) & (x < w) & (y < h) & facing)
-    bare[cand] = ~near_hair[y[cand], x[cand]] & hair_above[y[cand], x[cand]]
+    y, x = y[cand], x[cand]
+    bare[cand] = ~near_hair[y, x] & (hair_above[y, x] | oval[y, x].astype(bool))
     return bare
 
 

@@ -117,3 +117,27 @@ def test_the_silhouette_fit_is_robust_to_a_wrong_mask(head):
     back = (g[:, :, 1] > v[:, 1].max() - 0.03) & (g[:, :, 2] > head[4][hair_strands.EAR_L, 2] + 0.02)
     assert back.sum() > 100
     assert np.allclose(fitted[back], g[back], atol=1e-3)
+
+
+def test_bare_skin_under_a_hairline_and_in_a_cropped_face(head):
+    """Bare skin is where the photo shows skin under hair; a photo cropped at the brows shows no
+    hairline, yet the face inside its oval is still bare (no hair hangs over it)."""
+    v, quads, _, _, lm = head
+    cam = _camera(v)
+    px = (v @ cam[0].T + cam[1])
+    px = px[:, :2] / px[:, 2:] * cam[2] + np.asarray(cam[3])
+    brow_y = (lm[hair_strands.BROW_MID] @ cam[0].T + cam[1])
+    brow_y = brow_y[1] / brow_y[2] * cam[2] + cam[3][1]
+    hairline = np.zeros((400, 400), bool)
+    hairline[:int(brow_y) - 25] = True                            # hair down to just above the brows
+    bare = hair_strands.bare_skin(v, quads, hairline, *cam)
+    front = v[:, 1] < np.percentile(v[:, 1], 20)                  # the face's side of the head
+    below = front & (px[:, 1] > brow_y) & (px[:, 1] < brow_y + 40)   # brows to nose
+    assert bare[below].mean() > 0.8
+    assert not bare[px[:, 1] < brow_y - 30].any()                 # under the hair: not bare
+    # the same face cropped at the brows: hair only at the sides, none above the face
+    sides = np.zeros((400, 400), bool)
+    sides[:, :int(px[:, 0].min()) + 5] = sides[:, int(px[:, 0].max()) - 5:] = True
+    cropped = hair_strands.bare_skin(v, quads, sides, *cam)
+    assert cropped[below].mean() > 0.8
+    assert not hair_strands.bare_skin(v, quads, np.zeros((400, 400), bool), *cam).any()   # no hair found

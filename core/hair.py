@@ -27,6 +27,7 @@ import numpy as np
 from . import texture
 
 WORK_FACE_PX = 80           # face-oval width in the working crop
+VIVID_CHROMA = 65.0         # CIELab chroma above which a colour is no hair's (see segment)
 TEXTURE_SCALE = 3           # hair's texture is measured at up to this many times the crop's size
 IRIS_DISTANCE_CM = 6.3      # adult mean, for the scale when no fitted camera is given
 
@@ -204,7 +205,12 @@ def segment(rgb, landmarks, iterations=2):
     # below the neck, in the middle: clothes or skin, rarely hair (long hair falls at the sides)
     chest = (np.abs(fc[..., 0]) < 0.3) & (fc[..., 1] < chin - 0.5) & (fc[..., 1] > chin - 1.4) & (person > 0.7)
     chest_px = feats[chest]
-    seed = near & (person > 0.7) & ~grown
+    # hair is never vivid: copper red reaches a chroma of about 55 at a lightness near 50, dark
+    # auburn a chroma of about 1.4 times its lightness; a red hat, lit or in shade, is no hair
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
+    chroma = np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
+    vivid = (chroma > VIVID_CHROMA) | (chroma > 30) & (chroma > 1.9 * lab[..., 0] / 2.55)
+    seed = near & (person > 0.7) & ~grown & ~vivid
     seed_px = feats[seed]
     skin_lp_seed = skin_gmm.logp(seed_px) if len(seed_px) else np.zeros(0)
     skin_floor = np.percentile(skin_gmm.logp(skin_px), 5)
@@ -240,7 +246,7 @@ def segment(rgb, landmarks, iterations=2):
         sure_bg |= inner & (fc[..., 1] < brow) | sure_skin
         gc[sure_bg] = cv2.GC_BGD
         _grabcut(crop, gc, iterations)
-        hair_mask_crop = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & (person > 0.3)
+        hair_mask_crop = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & (person > 0.3) & ~vivid
         hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow), k)
 
     # back to the photo's size

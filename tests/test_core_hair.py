@@ -14,6 +14,7 @@ PHOTOS = {
     "shaved": ("helen_train", "111247636_1.jpg"),     # head shaved to stubble
     "bob": ("helen_train", "1426553012_1.jpg"),       # chin-length hair
     "long_dark": ("helen_train", "2047351146_1.jpg"),  # long dark hair over dark clothes
+    "red_hat": ("helen_train", "2209809995_1.jpg"),   # a wide red hat hides the hair
 }
 
 
@@ -62,6 +63,14 @@ def test_long_hair_over_dark_clothes(analysed):
     truth = _truth(PHOTOS["long_dark"])
     assert at.length in ("to the shoulders", "longer")
     assert (seg.mask & truth).sum() / (seg.mask | truth).sum() >= 0.45
+
+
+def test_a_red_hat_is_not_hair(analysed):
+    """Hair is never vivid: the hat (20% of the photo taken for red hair before) stays out."""
+    seg, at = analysed["red_hat"].hair
+    assert seg.mask.mean() < 0.08, f"{seg.mask.mean():.1%} of the photo taken for hair"
+    r, g, b = at.colour_linear
+    assert r < 3 * max(g, b, 0.01), f"hair colour {at.colour_srgb}"
 
 
 def test_chin_length_hair(analysed):

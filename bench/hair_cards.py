@@ -13,7 +13,6 @@ import os
 import sys
 import tempfile
 import time
-import types
 
 import numpy as np
 
@@ -56,7 +55,7 @@ def blender_side(addon, base, arrays):
     bpy.context.scene.likeness.hair = "NONE"
     rig = addon.operators.scene_build.build(bpy.context, base, "bench", "")
     head = addon.operators.scene_build.avatar_head(rig)
-    res = types.SimpleNamespace(**{**base.arrays, **arrays}, arrays={**base.arrays, **arrays})
+    res = result.AvatarResult({**base.arrays, **arrays}, base.image_paths, base.report)
     tracker = addon.operators.scene_build._Tracker()
     t = time.perf_counter()
     addon.operators.hair_build.build("bench", head, rig, res, "CARDS", rig.users_collection[0], tracker)

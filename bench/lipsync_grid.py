@@ -17,6 +17,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.common import DATA  # noqa: E402
 from core import lipsync  # noqa: E402
 
 FPS = 25.0                                   # GRID's video rate: .align units / 1000 = frames
@@ -44,7 +45,7 @@ def score(clip, with_transcript):
 
 
 def main():
-    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
+    clips = sorted(glob.glob(os.path.join(DATA, "speech", "grid_s1_dev", "*.mpg")))
     audio_s = sum(len(lipsync.load_audio(clip)) / lipsync.RATE for clip in clips)
     for with_transcript in (False, True):
         totals = np.zeros(4)

@@ -16,9 +16,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.common import DATA  # noqa: E402
 from core import lipsync  # noqa: E402
 
-DATA = os.path.join(ROOT, "..", "shared", "data", "speech", "praatio")
+PRAATIO = os.path.join(DATA, "speech", "praatio")
 UTTERANCES = (("bobby.wav", "bobby_phones.TextGrid", "bobby_words.TextGrid"),
               ("mary.wav", "mary.TextGrid", "mary.TextGrid"))
 
@@ -35,10 +36,10 @@ def phone_tier(path, tier="phone"):
 
 def main():
     for audio, grid, words_grid in UTTERANCES:
-        ref = [seg for seg in phone_tier(os.path.join(DATA, grid)) if seg[2]]
+        ref = [seg for seg in phone_tier(os.path.join(PRAATIO, grid)) if seg[2]]
         ref_bounds = np.array([a for a, _, _ in ref[1:]])          # between consecutive phones
-        pcm = lipsync.load_audio(os.path.join(DATA, audio))
-        text = " ".join(w for _, _, w in phone_tier(os.path.join(DATA, words_grid), "word") if w)
+        pcm = lipsync.load_audio(os.path.join(PRAATIO, audio))
+        text = " ".join(w for _, _, w in phone_tier(os.path.join(PRAATIO, words_grid), "word") if w)
         runs = (("recognised", lipsync.phonemes(pcm)), (f"aligned to '{text}'", lipsync.aligned_phonemes(pcm, text)[0]))
         for how, phones in runs:
             ours = [p for p in phones if p[0] != "SIL"]

@@ -14,12 +14,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.common import DATA  # noqa: E402
 from core import detect, fit, track  # noqa: E402
 
 
 def clips_and_speaker():
     """The GRID clips, and the speaker's identity fitted once on the first frame."""
-    clips = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "speech", "grid_s1_dev", "*.mpg")))
+    clips = sorted(glob.glob(os.path.join(DATA, "speech", "grid_s1_dev", "*.mpg")))
     first, _ = track.frames(clips[0])
     return clips, fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
 

@@ -17,7 +17,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from bench.common import white_world  # noqa: E402
+from bench.common import DATA, white_world  # noqa: E402
 
 # (ARKit key values, (yaw, pitch, roll) in degrees) held in turn; the sequence ramps between them
 POSES = (
@@ -132,7 +132,7 @@ def driven_names(poses=POSES):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--photo", default=os.path.join(ROOT, "..", "shared", "data", "faces", "lfpw", "image_0001.png"))
+    ap.add_argument("--photo", default=os.path.join(DATA, "faces", "lfpw", "image_0001.png"))
     ap.add_argument("--height", type=int, default=480)
     ap.add_argument("--samples", type=int, default=8)
     ap.add_argument("--keep", help="folder for the renders (reused when it holds them)")

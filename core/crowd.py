@@ -12,10 +12,9 @@ import os
 
 import numpy as np
 
-from . import head_model
+from . import head_model, image_io
 from .errors import LikenessError
 
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 ADULT_AGE_YEARS = (18.0, 80.0)     # morphological ages of random characters
 LOCAL_CHANGE_SD = 0.22             # spread of random head local changes (anny's range is -1..1)
 AROUND_PHENOTYPE_SD = 0.04         # spreads of variants around a photo's identity
@@ -64,7 +63,7 @@ def photos_in(folder):
     """The photos of ``folder`` by file name (other files are not photos: left out)."""
     if not os.path.isdir(folder):
         raise LikenessError(f"The photo folder does not exist: {folder}")
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(PHOTO_EXTENSIONS)
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(image_io.IMAGE_SUFFIXES)
                    and not n.startswith("."))
     return [os.path.join(folder, n) for n in names]
 

@@ -155,8 +155,6 @@ def _features(rgb, fine):
 @dataclasses.dataclass
 class Segmentation:
     mask: np.ndarray            # (H, W) bool, hair, full photo size
-    person: np.ndarray          # (H, W) float32 person probability, full photo size
-    skin: np.ndarray            # (H, W) bool, face skin from the landmarks
     frame: FaceFrame
 
 
@@ -207,9 +205,8 @@ def segment(rgb, landmarks, iterations=2):
     chest_px = feats[chest]
     # hair is never vivid: copper red reaches a chroma of about 55 at a lightness near 50, dark
     # auburn a chroma of about 1.4 times its lightness; a red hat, lit or in shade, is no hair
-    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
-    chroma = np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
-    vivid = (chroma > VIVID_CHROMA) | (chroma > 30) & (chroma > 1.9 * lab[..., 0] / 2.55)
+    chroma = np.hypot(feats[..., 1] - 128, feats[..., 2] - 128)      # features: 0.5 L, a, b (0..255)
+    vivid = (chroma > VIVID_CHROMA) | (chroma > 30) & (chroma > 1.9 * 2 * feats[..., 0] / 2.55)
     seed = near & (person > 0.7) & ~grown & ~vivid
     seed_px = feats[seed]
     skin_lp_seed = skin_gmm.logp(seed_px) if len(seed_px) else np.zeros(0)
@@ -253,10 +250,7 @@ def segment(rgb, landmarks, iterations=2):
     mask = np.zeros((h, w), bool)
     soft = cv2.resize(hair_mask_crop.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
     mask[y0:y1, x0:x1] = soft > 0.5
-    person_full = np.zeros((h, w), np.float32)
-    person_full[y0:y1, x0:x1] = cv2.resize(person, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-    skin_full = _poly_mask((h, w), lm[FACE_OVAL])
-    return Segmentation(mask, person_full, skin_full, FaceFrame.from_landmarks(lm))
+    return Segmentation(mask, FaceFrame.from_landmarks(lm))
 
 
 def _grabcut(crop, gc, iterations):
@@ -400,19 +394,15 @@ def attributes(seg, rgb, landmarks, cm_per_px=None, skull_top_px=None):
     # segmentation thin there; hair standing above the skull or falling to the chin is hair
     bald = coverage < BALD_COVERAGE and fringe < 0.3 and volume < SHAVED_VOLUME_CM and length in LENGTH_CLASSES[:2]
     shaved = not bald and volume < SHAVED_VOLUME_CM and length == "above the ears"
-    parting = "none" if bald else _parting(seg.mask, fr, brow, skull)
+    parting = "none" if bald else _parting(g, sub, brow, skull)
     return HairAttributes(colour, _hex(colour), False, length, float(below_chin), length_cut, float(volume),
                           volume_cut, parting, fringe, coverage, bald, shaved, int(seg.mask.sum()))
 
 
-def _parting(mask, fr, brow, skull):
+def _parting(g, hair, brow, skull):
     """Parting side from the hair's cover of the forehead and scalp, column by column: a centre
     parting shows as a gap in the middle, a side parting as less hair on its side (the hair is
-    swept over to the other)."""
-    h, w = mask.shape
-    yy, xx = np.mgrid[0:h:2, 0:w:2]
-    g = fr.coords(np.stack([xx.ravel(), yy.ravel()], -1))
-    hair = mask[::2, ::2].ravel()
+    swept over to the other). ``g``: face coordinates of every other pixel, ``hair``: the mask there."""
     band = (g[:, 1] > brow) & (g[:, 1] < skull) & (np.abs(g[:, 0]) < 0.4)
     if band.sum() < 50:
         return "none"

@@ -54,15 +54,6 @@ class Style:
                    fringe=hair["fringe"], seed=seed)
 
 
-def _vertex_normals(verts, quads):
-    tris = np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]])
-    fn = np.cross(verts[tris[:, 1]] - verts[tris[:, 0]], verts[tris[:, 2]] - verts[tris[:, 0]])
-    n = np.zeros_like(verts)
-    for k in range(3):
-        np.add.at(n, tris[:, k], fn)
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-
-
 def _resample(points, count):
     """A polyline resampled to ``count`` points along its length, closer together near the
     root where strands bend most."""
@@ -79,7 +70,7 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     if style.length not in HEM_BELOW_CHIN_M and style.length != "above the ears":
         return np.zeros((0, POINTS, 3))
     rng = np.random.default_rng(style.seed)
-    normals = _vertex_normals(verts, quads)
+    normals = texture.vertex_normals(verts, quads)
     lm = correspondence.surface_points(verts)
     chin_z, top_y = lm[CHIN, 2], lm[FOREHEAD_TOP, 1]
     brow_z, ear_z = lm[BROW_MID, 2], 0.5 * (lm[EAR_L, 2] + lm[EAR_R, 2])
@@ -98,7 +89,7 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     n = len(roots)
     p, normal = verts[roots] + normals[roots] * MIN_OFFSET_M, normals[roots]
     front = (p[:, 1] < top_y + 0.03) & (style.fringe > 0.3)
-    side = np.sign(p[:, 0] - (part_x if style.parting != "none" else centre_x))[:, None]
+    side = np.sign(p[:, 0] - part_x)[:, None]
     if style.length == "above the ears":
         want = np.column_stack([0.6 * side, np.full((n, 1), 0.5), np.full((n, 1), -0.6)])
         stop_z, max_len = np.full(n, -np.inf), style.short_m * rng.uniform(0.8, 1.2, n)
@@ -156,7 +147,7 @@ def bare_skin(head_vertices, quads, mask, rotation, translation, focal_px, princ
     rotation, translation = np.asarray(rotation, np.float64), np.asarray(translation, np.float64)
     cam = head_vertices @ rotation.T + translation
     px = fit.project(head_vertices, rotation, translation, focal_px, principal_point)
-    normals = _vertex_normals(head_vertices, quads) @ rotation.T
+    normals = texture.vertex_normals(head_vertices, quads) @ rotation.T
     facing = (normals * -cam / np.linalg.norm(cam, axis=1, keepdims=True)).sum(1) > 0.3
     h, w = mask.shape
     k = max(3, int(HAIRLINE_GAP * np.ptp(px[:, 1]))) | 1

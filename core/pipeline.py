@@ -113,7 +113,7 @@ def _hair(an):
 
 def _hair_shading(hm, verts_cam, lighting_sh):
     """The texture's lighting on the scalp relative to the face (vertices facing the camera)."""
-    normals = texture._vertex_normals(verts_cam, texture.triangulate(hm.faces))
+    normals = texture.vertex_normals(verts_cam, hm.faces)
     facing = -(normals * verts_cam).sum(1) / np.linalg.norm(verts_cam, axis=1) > 0.2
     scalp = measure.scalp_weights(hm.template, hm.vertex_part, hm.region_vertices("ear")) > 0.5
     face = measure.face_region(hm.template, hm.vertex_part)
@@ -243,7 +243,8 @@ def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camer
                   focal_px, image_size, landmarks68, hair):
     """The result's arrays (core.result.SCHEMA) of one head: its ``mesh`` (head_mesh), the
     neutral head's bones, the identity, the photo's expression and camera, and ``hair``
-    ({"hair_guides", "hair_rgb"})."""
+    ({"hair_guides", "hair_rgb"}, and from a photo "bare_skin" and a "scalp_weight" that
+    replaces the mesh's: _hair_arrays)."""
     return {
         **{k: mesh[k] for k in ("vertices", "faces", "face_uv", "face_material")},
         "material_names": np.array(MATERIALS),

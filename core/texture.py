@@ -60,6 +60,11 @@ def _vertex_normals(verts, tris):
     return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
 
 
+def vertex_normals(verts, quads):
+    """Unit vertex normals (V, 3) of a quad mesh."""
+    return _vertex_normals(verts, triangulate(quads))
+
+
 def _barycentric(p, a, b, c):
     """Barycentric coordinates of points p in triangles (a, b, c), all (N, D)."""
     v0, v1, v2 = b - a, c - a, p - a

@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from . import fit
-from .errors import NoFaceFound
+from . import fit, image_io
+from .errors import BadImage, NoFaceFound
 
 SMOOTH_SLOW, SMOOTH_FAST, SPEED_SCALE = 0.35, 0.9, 0.25
 
@@ -42,7 +42,6 @@ def _video_mesh():
                                            min_tracking_confidence=0.5)
 
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 SEQUENCE_FPS = 25.0
 EYES = ("eye.L", "eye.R")
 GAZE_KEYS = {"eye.L": ("eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft"),
@@ -67,10 +66,8 @@ def frames(path, fps=None):
 
 
 def _image_sequence(folder):
-    from .errors import BadImage
-    from .image_io import read_photo
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES))
-    images = [read_photo(os.path.join(folder, n)) for n in names]
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(image_io.IMAGE_SUFFIXES))
+    images = [image_io.read_photo(os.path.join(folder, n)) for n in names]
     if len({im.shape for im in images}) > 1:
         raise BadImage(f"The images in {os.path.basename(folder)} differ in size: a sequence needs one size.")
     return images
@@ -129,11 +126,12 @@ def track(images, fps, phenotype, local_changes):
         res = mesh.process(rgb)
         if res.multi_face_landmarks:
             lm = np.array([(p.x * w, p.y * h) for p in res.multi_face_landmarks[0].landmark])
+            first = state is None                             # no face in any earlier frame
             view, state = fit.fit_expression(lm, (w, h), phenotype, halves, previous=state)
             found[i] = True
             residual[i] = view.residual_px
             e = view.facial_actions
-            weights[i] = e if i == 0 or not found[:i].any() else _smooth(weights[i - 1], e)
+            weights[i] = e if first else _smooth(weights[i - 1], e)
             rotations[i] = view.rotation
         elif i > 0:
             weights[i], rotations[i] = weights[i - 1], rotations[i - 1]

@@ -12,7 +12,7 @@ from .. import preferences
 from ..core import errors, livelink, worker_client
 from . import scene_build
 from .avatar import _report_failure
-from ..core.track import IMAGE_SUFFIXES
+from ..core.image_io import IMAGE_SUFFIXES
 
 # a tracked head turn, shared along the neck and the head (each bone turns its share)
 NECK_HEAD_SHARES = {"neck01": 0.4 / 3, "neck02": 0.4 / 3, "neck03": 0.4 / 3, "head": 0.6}
@@ -38,10 +38,16 @@ def write_curves(owner, id_type, action_name, frames, curves):
     return action
 
 
-def write_key_curves(head, action_name, frames, names, weights):
-    """Key the shape keys ``names`` of ``head`` with ``weights`` (frames, len(names))."""
-    return write_curves(head.data.shape_keys, "KEY", action_name, frames,
-                        {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+def key_take(scene, head, take, frames, names, weights):
+    """Key the shape keys ``names`` of ``head`` with ``weights`` (frames, len(names)) in a new
+    action named after the avatar and the ``take`` ("lipsync", "track", ...), and stretch the
+    scene's frame range to its last frame. Returns the action's name."""
+    name = f"{head.name.removesuffix('_head')}_{take}"
+    write_curves(head.data.shape_keys, "KEY", name, frames,
+                 {(f'key_blocks["{n}"].value', 0): weights[:, i] for i, n in enumerate(names)})
+    scene.frame_end = max(scene.frame_end, int(frames[-1]))
+    return name
+
 
 
 def write_bone_rotations(rig, action_name, frames, rotations):
@@ -107,13 +113,12 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
     def execute(self, context):
         head = scene_build.find_avatar_head(context)
         scene = context.scene
-        fps = scene.render.fps / scene.render.fps_base
         audio = bpy.path.abspath(self.filepath)
-        transcript = self.transcript
-        if os.path.isfile(bpy.path.abspath(transcript)):
-            with open(bpy.path.abspath(transcript), encoding="utf-8", errors="replace") as fh:
+        transcript, transcript_path = self.transcript, bpy.path.abspath(self.transcript)
+        if os.path.isfile(transcript_path):
+            with open(transcript_path, encoding="utf-8", errors="replace") as fh:
                 transcript = fh.read()
-        data = worker_arrays(self, "lipsync", audio=audio, fps=fps, transcript=transcript,
+        data = worker_arrays(self, "lipsync", audio=audio, fps=scene_build.scene_fps(scene), transcript=transcript,
                              life_seed=self.seed if self.life else None)
         if data is None:
             return {"CANCELLED"}
@@ -122,11 +127,9 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         weights, names = data["weights"], [str(n) for n in data["names"]]
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)
-        name = f"{head.name.removesuffix('_head')}_lipsync"
-        write_key_curves(head, name, frames, names, weights)
+        name = key_take(scene, head, "lipsync", frames, names, weights)
         editor = scene.sequence_editor or scene.sequence_editor_create()
         editor.strips.new_sound(name, audio, channel=1 + len(editor.strips), frame_start=start)
-        scene.frame_end = max(scene.frame_end, int(frames[-1]))
         self.report({"INFO"}, f"Lip sync: {len(weights)} frames from {os.path.basename(audio)}")
         return {"FINISHED"}
 
@@ -154,7 +157,7 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
         rig = head.parent
         ident = rig.likeness_identity
         scene = context.scene
-        fps = scene.render.fps / scene.render.fps_base
+        fps = scene_build.scene_fps(scene)
         source = bpy.path.abspath(self.filepath)
         if source.lower().endswith(IMAGE_SUFFIXES):      # one image picked: its folder is the sequence
             source = os.path.dirname(source)
@@ -164,13 +167,11 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
             return {"CANCELLED"}
         weights, names = data["weights"], [str(n) for n in data["names"]]
         frames = scene.frame_current + np.arange(len(weights)) * (fps / float(data["fps"]))
-        name = f"{head.name.removesuffix('_head')}_track"
-        write_key_curves(head, name, frames, names, weights)
+        name = key_take(scene, head, "track", frames, names, weights)
         bones = {b: _fraction(data["head_rotation"], share) for b, share in NECK_HEAD_SHARES.items()
                  if b in rig.data.bones}
         bones.update({eye: data[f"rotation_{eye}"] for eye in ("eye.L", "eye.R") if eye in rig.data.bones})
         write_bone_rotations(rig, f"{name}_head", frames, bones)
-        scene.frame_end = max(scene.frame_end, int(frames[-1]))
         self.report({"INFO"}, f"Tracked {len(weights)} frames of {os.path.basename(os.path.normpath(source))}")
         return {"FINISHED"}
 
@@ -200,15 +201,13 @@ class LIKENESS_OT_import_livelink(bpy.types.Operator):
             _report_failure(self, exc)
             return {"CANCELLED"}
         scene = context.scene
-        weights, head_ypr, left_ypr, right_ypr = take.resample(scene.render.fps / scene.render.fps_base)
+        weights, head_ypr, left_ypr, right_ypr = take.resample(scene_build.scene_fps(scene))
         frames = scene.frame_current + np.arange(len(weights), dtype=np.float64)
-        name = f"{head.name.removesuffix('_head')}_livelink"
-        write_key_curves(head, name, frames, names, weights)
+        name = key_take(scene, head, "livelink", frames, names, weights)
         if head_ypr is not None:
             write_bone_rotations(rig, f"{name}_bones", frames, {
                 "head": livelink.rotation_matrices(head_ypr), "eye.L": livelink.rotation_matrices(left_ypr),
                 "eye.R": livelink.rotation_matrices(right_ypr)})
-        scene.frame_end = max(scene.frame_end, int(frames[-1]))
         self.report({"INFO"}, f"Live Link Face: {len(weights)} frames from {os.path.basename(path)} "
                               f"(timecode at {take.rate} fps)")
         return {"FINISHED"}

@@ -68,7 +68,7 @@ class LIKENESS_OT_add_blink(bpy.types.Operator):
     def execute(self, context):
         head = scene_build.find_avatar_head(context)
         scene = context.scene
-        fps = scene.render.fps / scene.render.fps_base
+        fps = scene_build.scene_fps(scene)
         start = scene.frame_current
         closed = start + max(1, round(expressions.BLINK_CLOSE_S * fps))
         opened = closed + max(1, round(expressions.BLINK_OPEN_S * fps))

@@ -78,9 +78,7 @@ def _hair_node_tree(name, head, material, t):
     """Guides in, children out: attach to the head, interpolate, clump, frizz, profile, material."""
     groups = essentials_groups()
     tree, nodes, links, gin, gout = _geometry_tree(f"{name}_hair", t)
-    uv = nodes.new("GeometryNodeInputNamedAttribute")
-    uv.data_type = "FLOAT_VECTOR"
-    uv.inputs["Name"].default_value = "UVMap"
+    uv = _named(nodes, "UVMap", "FLOAT_VECTOR")
     uv.location = (-400, -300)
     # not aligned to the surface normal: that turns each guide away from its grown and
     # silhouette-fitted shape (long hair then sticks out sideways at the ears)
@@ -88,9 +86,7 @@ def _hair_node_tree(name, head, material, t):
                          Align_to_Surface_Normal=False)
     interp = _group_node(tree, groups["Interpolate Hair Curves"], (100, 0), Surface=head,
                          Part_by_Mesh_Islands=False, Distance_to_Guides=GUIDE_REACH_M, Density=CHILD_DENSITY)
-    scalp = nodes.new("GeometryNodeInputNamedAttribute")
-    scalp.data_type = "FLOAT"
-    scalp.inputs["Name"].default_value = SCALP_GROUP
+    scalp = _named(nodes, SCALP_GROUP, "FLOAT")
     scalp.location = (-400, -450)
     links.new(scalp.outputs["Attribute"], interp.inputs["Density Mask"])
     # a light clump: stronger ones open gaps between the clumps that a photo's head of hair
@@ -134,8 +130,8 @@ def _cut_over_bare_skin(tree, head, location):
 
     info = node("GeometryNodeObjectInfo", -600, 0, transform_space="RELATIVE")
     info.inputs["Object"].default_value = head
-    bare = node("GeometryNodeInputNamedAttribute", -600, -200, data_type="FLOAT")
-    bare.inputs["Name"].default_value = BARE_GROUP
+    bare = _named(nodes, BARE_GROUP, "FLOAT")
+    bare.location = (x - 600, y - 200)
     sample = node("GeometryNodeSampleNearestSurface", -400, 0, data_type="FLOAT")
     links.new(info.outputs["Geometry"], sample.inputs[0])
     links.new(bare.outputs["Attribute"], sample.inputs["Value"])

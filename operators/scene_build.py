@@ -363,6 +363,10 @@ def find_avatar_head(context):
     return None
 
 
+def scene_fps(scene):
+    return scene.render.fps / scene.render.fps_base
+
+
 def avatar_poll(cls, context):
     """poll() for operators that act on the selected avatar, with the reason when greyed out."""
     if find_avatar_head(context) is None:

@@ -28,6 +28,7 @@ from . import texture
 
 WORK_FACE_PX = 80           # face-oval width in the working crop
 VIVID_CHROMA = 65.0         # CIELab chroma above which a colour is no hair's (see segment)
+BACKGROUND_FLOOR = 0.05     # the least prior of the background inside the person mask
 TEXTURE_SCALE = 3           # hair's texture is measured at up to this many times the crop's size
 IRIS_DISTANCE_CM = 6.3      # adult mean, for the scale when no fitted camera is given
 
@@ -223,7 +224,10 @@ def segment(rgb, landmarks, iterations=2):
         zone = (np.abs(fc[..., 0]) < 1.5) & (fc[..., 1] > chin - 1.6) & (person > 0.3)
         zf = feats[zone]
         lh = hair_gmm.logp(zf)
-        other = [skin_gmm.logp(zf)] + [g.logp(zf) for g in (bg_gmm, chest_gmm) if g is not None]
+        other = [skin_gmm.logp(zf)] + [g.logp(zf) for g in (chest_gmm,) if g is not None]
+        if bg_gmm is not None:          # the person mask says where the background can be: dark hair
+            # against a dark background (or any hair in a greyscale photo) is told apart by it
+            other.append(bg_gmm.logp(zf) + np.log(np.clip(1.0 - person[zone], BACKGROUND_FLOOR, 1.0)))
         # prior: hair is likely around the head, less so further below the chin
         below = np.clip((chin + 0.1 - fc[..., 1][zone]) / 1.2, 0.0, 0.9)
         lo = np.max(other, axis=0) - np.log1p(-below)
@@ -244,7 +248,11 @@ def segment(rgb, landmarks, iterations=2):
         gc[sure_bg] = cv2.GC_BGD
         _grabcut(crop, gc, iterations)
         hair_mask_crop = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & (person > 0.3) & ~vivid
-        hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow), k)
+        # the head: the face's upper rim and the skull above it (a fringe taken for skin would
+        # otherwise cut the hair above it off)
+        top = frame.coords(pts[[10]])[0, 1]
+        skull = (fc[..., 1] > top) & ((fc[..., 0] / 0.5) ** 2 + ((fc[..., 1] - top) / (0.3 * (top - chin))) ** 2 < 1)
+        hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow) | skull, k)
 
     # back to the photo's size
     mask = np.zeros((h, w), bool)
@@ -271,7 +279,7 @@ def _grabcut(crop, gc, iterations):
 
 
 def _attached_to_head(mask, head, k):
-    """Keep the hair regions that touch ``head`` (the upper face's rim); fill small holes."""
+    """Keep the hair regions that touch ``head`` (the upper face's rim and the skull); fill small holes."""
     import cv2
     touch = cv2.dilate(head.astype(np.uint8), np.ones((3 * k, 3 * k), np.uint8)).astype(bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -293,7 +301,7 @@ def _attached_to_head(mask, head, k):
 LENGTH_CLASSES = ("none", "above the ears", "to the chin", "to the shoulders", "longer")
 CHIN_MARGIN_CM = 2.0        # hair ending this far below the chin still counts as "to the chin"
 SHOULDER_CM = 15.0          # ... and this far below as "to the shoulders"
-BALD_COVERAGE = 0.3         # share of the scalp band (seen from the camera) that hair covers, below: bald
+BALD_COVERAGE = 0.15        # share of the scalp band (seen from the camera) that hair covers, below: bald
 SHAVED_VOLUME_CM = 1.0
 
 

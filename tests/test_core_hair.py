@@ -15,6 +15,7 @@ PHOTOS = {
     "bob": ("helen_train", "1426553012_1.jpg"),       # chin-length hair
     "long_dark": ("helen_train", "2047351146_1.jpg"),  # long dark hair over dark clothes
     "red_hat": ("helen_train", "2209809995_1.jpg"),   # a wide red hat hides the hair
+    "greyscale": ("helen_train", "1167462532_1.jpg"),  # black and white: short dark hair, dark trees behind
 }
 
 
@@ -73,6 +74,17 @@ def test_a_red_hat_is_not_hair(analysed):
     assert r < 3 * max(g, b, 0.01), f"hair colour {at.colour_srgb}"
 
 
+def test_hair_in_a_black_and_white_photo(analysed):
+    """Without colour, only lightness and the person mask tell the hair from the dark
+    background (no hair was found before the background's prior followed the person mask)."""
+    seg, at = analysed["greyscale"].hair
+    assert not at.bald and at.length == "above the ears"
+    assert at.scalp_coverage > 0.4
+    assert seg.mask.sum() > 0.25 * seg.frame.width ** 2, "too little hair for a full head of short hair"
+    r, g, b = at.colour_linear
+    assert max(r, g, b) < 0.1 and max(r, g, b) - min(r, g, b) < 0.01      # dark and grey
+
+
 def test_chin_length_hair(analysed):
     at = analysed["bob"].hair[1]
     assert at.length in ("to the chin", "to the shoulders")
@@ -80,8 +92,9 @@ def test_chin_length_hair(analysed):
 
 
 def test_shaved_head_has_no_hair_volume(analysed):
+    """Stubble is hair: the head gets a buzz cut in the stubble's colour, not a bare scalp."""
     at = analysed["shaved"].hair[1]
-    assert at.bald or at.shaved
+    assert at.shaved and not at.bald
     assert at.volume_cm < 1.0
     assert at.parting == "none"
 

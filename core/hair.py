@@ -224,7 +224,9 @@ def segment(rgb, landmarks, iterations=2):
         zone = (np.abs(fc[..., 0]) < 1.5) & (fc[..., 1] > chin - 1.6) & (person > 0.3)
         zf = feats[zone]
         lh = hair_gmm.logp(zf)
-        other = [skin_gmm.logp(zf)] + [g.logp(zf) for g in (chest_gmm,) if g is not None]
+        other = [skin_gmm.logp(zf)]
+        if chest_gmm is not None:
+            other.append(chest_gmm.logp(zf))
         if bg_gmm is not None:          # the person mask says where the background can be: dark hair
             # against a dark background (or any hair in a greyscale photo) is told apart by it
             other.append(bg_gmm.logp(zf) + np.log(np.clip(1.0 - person[zone], BACKGROUND_FLOOR, 1.0)))
@@ -251,7 +253,8 @@ def segment(rgb, landmarks, iterations=2):
         # the head: the face's upper rim and the skull above it (a fringe taken for skin would
         # otherwise cut the hair above it off)
         top = frame.coords(pts[[10]])[0, 1]
-        skull = (fc[..., 1] > top) & ((fc[..., 0] / 0.5) ** 2 + ((fc[..., 1] - top) / (0.3 * (top - chin))) ** 2 < 1)
+        rise = 0.3 * (top - chin)
+        skull = (fc[..., 1] > top) & ((fc[..., 0] / 0.5) ** 2 + ((fc[..., 1] - top) / rise) ** 2 < 1.0)
         hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow) | skull, k)
 
     # back to the photo's size

@@ -190,7 +190,7 @@ def segment(rgb, landmarks, iterations=2):
     yy, xx = np.mgrid[0:ch, 0:cw]
     fc = frame.coords(np.stack([xx.ravel(), yy.ravel()], -1)).reshape(ch, cw, 2)
     brow = frame.coords(pts[BROW_L + BROW_R])[:, 1].max()
-    chin = frame.coords(pts[[152]])[0, 1]
+    chin, top = frame.coords(pts[[152, 10]])[:, 1]
     feats = _features(crop, fine)
 
     # colour + texture models: skin (upper cheeks), background (outside the person), hair seeds
@@ -252,7 +252,6 @@ def segment(rgb, landmarks, iterations=2):
         hair_mask_crop = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)) & (person > 0.3) & ~vivid
         # the head: the face's upper rim and the skull above it (a fringe taken for skin would
         # otherwise cut the hair above it off)
-        top = frame.coords(pts[[10]])[0, 1]
         rise = 0.3 * (top - chin)
         skull = (fc[..., 1] > top) & ((fc[..., 0] / 0.5) ** 2 + ((fc[..., 1] - top) / rise) ** 2 < 1.0)
         hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow) | skull, k)

@@ -206,9 +206,11 @@ def _outfit_pieces(bm, raw, rng):
         pieces.append((name, faces[keep], colours[name], uv[keep]))
     if skirt:
         pieces.append(("skirt", *bm.helpers["skirt"][:1], colours["skirt"], bm.helpers["skirt"][1]))
+    from scipy.spatial import cKDTree
     skin = np.unique(bm.faces)
-    normals = texture.vertex_normals(raw["vertices"], bm.faces)
-    return [(name, f, rgb, uv, _push_out(raw["vertices"][np.unique(f)], raw["vertices"], normals, skin,
+    surface = raw["vertices"][skin], texture.vertex_normals(raw["vertices"], bm.faces)[skin]
+    tree = cKDTree(surface[0])
+    return [(name, f, rgb, uv, _push_out(raw["vertices"][np.unique(f)], tree, *surface,
                                          CLEARANCE_M["skirt" if name == "skirt" else "tights"]))
             for name, f, rgb, uv in pieces]
 
@@ -233,11 +235,11 @@ def _face_bone(bm, faces):
     return np.array(bm.bone_labels)[total.argmax(1)]
 
 
-def _push_out(points, body, normals, skin_ids, clearance):
-    """``points`` moved along the nearest skin vertex's normal until ``clearance`` above it."""
-    from scipy.spatial import cKDTree
-    _, near = cKDTree(body[skin_ids]).query(points)
-    q, n = body[skin_ids][near], normals[skin_ids][near]
+def _push_out(points, tree, skin, normals, clearance):
+    """``points`` moved along the nearest ``skin`` vertex's normal until ``clearance`` above it
+    (``tree``: a cKDTree of ``skin``, built once for every piece of the outfit)."""
+    _, near = tree.query(points)
+    q, n = skin[near], normals[near]
     height = ((points - q) * n).sum(1)
     return points + np.maximum(clearance - height, 0.0)[:, None] * n
 

@@ -9,7 +9,7 @@ sit on anny's brows and lid margins for every identity.
 """
 import numpy as np
 
-from . import correspondence
+from . import correspondence, texture
 
 POINTS = 5                       # points per strand
 KIND_BROW, KIND_LASH = 0, 1
@@ -63,7 +63,7 @@ class _Surface:
         from scipy.spatial import cKDTree
         q = quads[skin[quads].all(1)]
         self.verts = verts
-        self.tris = np.concatenate([q[:, [0, 1, 2]], q[:, [0, 2, 3]]])
+        self.tris = texture.triangulate(q)
         corner = verts[self.tris]
         n = np.cross(corner[:, 1] - corner[:, 0], corner[:, 2] - corner[:, 0])
         self.normals = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
@@ -74,7 +74,7 @@ class _Surface:
         points among the triangles near ``points``."""
         _, cand = self.tree.query(points, k=8)
         c = self.verts[self.tris[cand]]                                   # (n, k, 3 corners, 3)
-        w = _barycentric(points[:, None], c)
+        w = texture.barycentric(points[:, None], c[..., 0, :], c[..., 1, :], c[..., 2, :])
         w = np.clip(w, 0.0, None)
         w /= w.sum(-1, keepdims=True)
         pos = np.einsum("nkc,nkcd->nkd", w, c)
@@ -82,16 +82,6 @@ class _Surface:
         rows = np.arange(len(points))
         tri = cand[rows, best]
         return self.tris[tri], w[rows, best], pos[rows, best], self.normals[tri]
-
-
-def _barycentric(p, c):
-    v0, v1, v2 = c[..., 1, :] - c[..., 0, :], c[..., 2, :] - c[..., 0, :], p - c[..., 0, :]
-    d00, d01, d11 = (v0 * v0).sum(-1), (v0 * v1).sum(-1), (v1 * v1).sum(-1)
-    d20, d21 = (v2 * v0).sum(-1), (v2 * v1).sum(-1)
-    den = np.maximum(d00 * d11 - d01 * d01, 1e-18)
-    b = (d11 * d20 - d01 * d21) / den
-    g = (d00 * d21 - d01 * d20) / den
-    return np.stack([1.0 - b - g, b, g], -1)
 
 
 def _along(polyline, s):

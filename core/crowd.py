@@ -63,9 +63,7 @@ def photos_in(folder):
     """The photos of ``folder`` by file name (other files are not photos: left out)."""
     if not os.path.isdir(folder):
         raise LikenessError(f"The photo folder does not exist: {folder}")
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(image_io.IMAGE_SUFFIXES)
-                   and not n.startswith("."))
-    return [os.path.join(folder, n) for n in names]
+    return image_io.images_in(folder)
 
 
 def plan(photos=(), variants=0, around=None):

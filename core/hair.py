@@ -433,9 +433,8 @@ def _parting(g, hair, brow, skull):
 def relative_shading(lighting_sh, hair_normals, skin_normals):
     """The photo's grey irradiance (texture's SH estimate) on the hair's normals relative to
     its mean over the skin: what the hair's colour is divided by to take the lighting out."""
-    lum = np.array([0.2126, 0.7152, 0.0722])
-    grey = lambda n: (texture.sh_basis(n) @ lighting_sh) @ lum
-    return float(np.mean(grey(hair_normals)) / max(np.mean(grey(skin_normals)), 1e-6))
+    grey = texture.grey_irradiance
+    return float(np.mean(grey(lighting_sh, hair_normals)) / max(np.mean(grey(lighting_sh, skin_normals)), 1e-6))
 
 
 def delight(attrs, shading):

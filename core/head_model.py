@@ -58,6 +58,7 @@ class HeadModel:
         # pool only fights numpy's BLAS in the fit, which is 2-3 times slower with both.
         torch.set_num_threads(1)
         self.torch = torch
+        self._regions = {}                  # region_vertices, by region
         self.model = anny.Anny(rig=RIG, topology=TOPOLOGY, local_changes="all",
                                facial_actions="all")
         m = self.model
@@ -114,14 +115,19 @@ class HeadModel:
         return part
 
     def region_vertices(self, region):
-        """Vertices that the local changes of a head ``region`` (e.g. "ear") move."""
-        mask = np.zeros(self.n_vertices, bool)
-        first_local = self.facial_action_rows[-1] + 1
-        for i, label in enumerate(self.local_change_labels):
-            if local_change_region(label) == region:
-                rows = first_local + np.array([2 * i, 2 * i + 1])
-                mask |= np.abs(self.blendshapes[rows]).max(axis=(0, 2)) > 1e-6
-        return mask
+        """Vertices that the local changes of a head ``region`` (e.g. "ear") move (read-only;
+        worked out once per region: scanning the blend shapes takes about 20 ms)."""
+        cache = self._regions
+        if region not in cache:
+            mask = np.zeros(self.n_vertices, bool)
+            first_local = self.facial_action_rows[-1] + 1
+            for i, label in enumerate(self.local_change_labels):
+                if local_change_region(label) == region:
+                    rows = first_local + np.array([2 * i, 2 * i + 1])
+                    mask |= np.abs(self.blendshapes[rows]).max(axis=(0, 2)) > 1e-6
+            mask.flags.writeable = False
+            cache[region] = mask
+        return cache[region]
 
     def coefficients(self, phenotype, local_changes, facial_actions):
         """Blend-shape coefficients (B, K) from torch tensors (B, 6), (B, 256), (B, 52)."""

@@ -10,6 +10,12 @@ MIN_SIDE = 32
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")   # photo files in a folder
 
 
+def images_in(folder):
+    """The image files of ``folder`` by name (hidden files and other files left out)."""
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES) and not n.startswith("."))
+    return [os.path.join(folder, n) for n in names]
+
+
 def read_photo(path):
     """The photo as an RGB uint8 array (H, W, 3), EXIF orientation applied."""
     import cv2

@@ -21,7 +21,7 @@ def render_view(shape, verts_cam, quads, uv, face_uv_index, tex, focal_px, princ
     ids = texture._rasterize_ids(pts[tris], np.argsort(-z[tris].mean(1)), (h, w))
     ys, xs = np.nonzero(ids >= 0)
     t = ids[ys, xs]
-    bary = np.clip(texture._barycentric(np.stack([xs, ys], -1).astype(np.float64),
+    bary = np.clip(texture.barycentric(np.stack([xs, ys], -1).astype(np.float64),
                                         pts[tris[t, 0]], pts[tris[t, 1]], pts[tris[t, 2]]), 0, 1)
     bary /= bary.sum(1, keepdims=True)
     tuv = np.einsum("nk,nkc->nc", bary, uv_tris[t])

@@ -65,16 +65,21 @@ def vertex_normals(verts, quads):
     return _vertex_normals(verts, triangulate(quads))
 
 
-def _barycentric(p, a, b, c):
-    """Barycentric coordinates of points p in triangles (a, b, c), all (N, D)."""
+def barycentric(p, a, b, c):
+    """Barycentric coordinates of points p in triangles (a, b, c): (..., D), broadcast together."""
     v0, v1, v2 = b - a, c - a, p - a
-    d00, d01, d11 = (v0 * v0).sum(1), (v0 * v1).sum(1), (v1 * v1).sum(1)
-    d20, d21 = (v2 * v0).sum(1), (v2 * v1).sum(1)
+    d00, d01, d11 = (v0 * v0).sum(-1), (v0 * v1).sum(-1), (v1 * v1).sum(-1)
+    d20, d21 = (v2 * v0).sum(-1), (v2 * v1).sum(-1)
     den = d00 * d11 - d01 * d01
     den = np.where(np.abs(den) < 1e-20, 1e-20, den)
     w1 = (d11 * d20 - d01 * d21) / den
     w2 = (d00 * d21 - d01 * d20) / den
     return np.stack([1 - w1 - w2, w1, w2], -1)
+
+
+def grey_irradiance(sh, normals):
+    """The luminance of the SH lighting ``sh`` (9, 3) on unit ``normals`` (N, 3)."""
+    return (sh_basis(normals) @ sh) @ np.array([0.2126, 0.7152, 0.0722])
 
 
 def bilinear(img, x, y):
@@ -157,7 +162,7 @@ def texel_map(size, quads, uv, face_uv_index, template, vertex_part):
     ys, xs = np.nonzero(ids >= 0)
     t = ids[ys, xs]
     p = np.stack([xs, ys], -1).astype(np.float64)
-    bary = np.clip(_barycentric(p, px[t, 0], px[t, 1], px[t, 2]), 0.0, 1.0)
+    bary = np.clip(barycentric(p, px[t, 0], px[t, 1], px[t, 2]), 0.0, 1.0)
     bary /= bary.sum(1, keepdims=True)
     part = vertex_part[tris[t, 0]]
 
@@ -177,7 +182,7 @@ def texel_map(size, quads, uv, face_uv_index, template, vertex_part):
     for half in (0, 1):                              # the mirror point lies in one of the quad's triangles
         tri = mq[ok] + half * n_quads
         a, b, c = (template[tris[tri, k]] for k in range(3))
-        w = _barycentric(point, a, b, c)
+        w = barycentric(point, a, b, c)
         err = -np.minimum(w.min(1), 0)
         better = err < best
         best[better] = err[better]
@@ -324,7 +329,7 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     # lighting from the visible skin; grey irradiance normalised to 1 on average over it
     skin = (tm.part == 0) & (weight > 0.3)
     sh = _fit_lighting(lin_coarse[skin], n3[skin], weight[skin])
-    grey = (sh_basis(n3) @ sh) @ np.array([0.2126, 0.7152, 0.0722])
+    grey = grey_irradiance(sh, n3)
     grey /= np.average(grey[skin], weights=weight[skin])
     grey = np.maximum(grey, SHADING_FLOOR)
     # Colours are divided in the photo's own (sRGB, about gamma 2.2) space by the shading

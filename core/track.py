@@ -66,8 +66,7 @@ def frames(path, fps=None):
 
 
 def _image_sequence(folder):
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(image_io.IMAGE_SUFFIXES))
-    images = [image_io.read_photo(os.path.join(folder, n)) for n in names]
+    images = [image_io.read_photo(p) for p in image_io.images_in(folder)]
     if len({im.shape for im in images}) > 1:
         raise BadImage(f"The images in {os.path.basename(folder)} differ in size: a sequence needs one size.")
     return images

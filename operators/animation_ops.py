@@ -9,7 +9,7 @@ from bpy_extras import anim_utils
 from mathutils import Matrix
 
 from .. import preferences
-from ..core import errors, livelink, worker_client
+from ..core import body, errors, livelink, worker_client
 from . import scene_build
 from .avatar import _report_failure
 from ..core.image_io import IMAGE_SUFFIXES
@@ -168,9 +168,10 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
         weights, names = data["weights"], [str(n) for n in data["names"]]
         frames = scene.frame_current + np.arange(len(weights)) * (fps / float(data["fps"]))
         name = key_take(scene, head, "track", frames, names, weights)
-        bones = {b: _fraction(data["head_rotation"], share) for b, share in NECK_HEAD_SHARES.items()
-                 if b in rig.data.bones}
-        bones.update({eye: data[f"rotation_{eye}"] for eye in ("eye.L", "eye.R") if eye in rig.data.bones})
+        shares = {b: share for b, share in NECK_HEAD_SHARES.items() if b in rig.data.bones}
+        turned = {share: _fraction(data["head_rotation"], share) for share in set(shares.values())}
+        bones = {b: turned[share] for b, share in shares.items()}     # the neck bones share one turn
+        bones.update({eye: data[f"rotation_{eye}"] for eye in body.EYE_BONES if eye in rig.data.bones})
         write_bone_rotations(rig, f"{name}_head", frames, bones)
         self.report({"INFO"}, f"Tracked {len(weights)} frames of {os.path.basename(os.path.normpath(source))}")
         return {"FINISHED"}
@@ -205,9 +206,10 @@ class LIKENESS_OT_import_livelink(bpy.types.Operator):
         frames = scene.frame_current + np.arange(len(weights), dtype=np.float64)
         name = key_take(scene, head, "livelink", frames, names, weights)
         if head_ypr is not None:
+            left_eye, right_eye = body.EYE_BONES
             write_bone_rotations(rig, f"{name}_bones", frames, {
-                "head": livelink.rotation_matrices(head_ypr), "eye.L": livelink.rotation_matrices(left_ypr),
-                "eye.R": livelink.rotation_matrices(right_ypr)})
+                "head": livelink.rotation_matrices(head_ypr), left_eye: livelink.rotation_matrices(left_ypr),
+                right_eye: livelink.rotation_matrices(right_ypr)})
         self.report({"INFO"}, f"Live Link Face: {len(weights)} frames from {os.path.basename(path)} "
                               f"(timecode at {take.rate} fps)")
         return {"FINISHED"}

@@ -45,14 +45,14 @@ class CrowdRun:
     """One crowd job: submits characters to the warm worker, builds each result as it
     arrives and keeps the summary. ``step`` does a little work and returns True when done."""
 
-    def __init__(self, chars, total, seed, texture_size, layout, spacing, full_body=False, keep_dir=None):
+    def __init__(self, chars, total, seed, texture_size, layout, spacing, full_body=False):
         self.client = worker_client.shared_client(preferences.worker_python())
         self.pending = list(chars)
         self.count = len(chars)
         self.total, self.seed, self.texture_size = total, seed, texture_size
         self.scatter, self.spacing = layout == "SCATTER", spacing
-        self.keep_dir, self.full_body = keep_dir, full_body
-        self.work_dir = keep_dir or tempfile.mkdtemp(prefix="likeness-crowd-")
+        self.full_body = full_body
+        self.work_dir = tempfile.mkdtemp(prefix="likeness-crowd-")
         self.in_flight = {}            # job id -> (character, result folder)
         self.made, self.failed = [], []
         self.base_dir, self.base_job = None, None
@@ -132,9 +132,8 @@ class CrowdRun:
             self._fail(char, f"The scene build failed: {message}")
             return
         finally:
-            if not self.keep_dir:
-                shutil.rmtree(out_dir, ignore_errors=True)
-                shutil.rmtree(out_dir.removesuffix(BODY_SUFFIX), ignore_errors=True)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(out_dir.removesuffix(BODY_SUFFIX), ignore_errors=True)
         _place(context, rig, char, self)
         self.made.append({**char.to_dict(), "rig": rig.name, "report": res.report})
 
@@ -149,8 +148,7 @@ class CrowdRun:
         self.pending, self.in_flight, self.base_job = [], {}, None
 
     def close(self):
-        if not self.keep_dir:
-            shutil.rmtree(self.work_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def summary(self):
         seconds = time.perf_counter() - self.started
@@ -229,9 +227,6 @@ class LIKENESS_OT_build_crowd(bpy.types.Operator):
     texture_size: bpy.props.IntProperty(
         name="Texture Size", default=1024, options={"HIDDEN", "SKIP_SAVE"},
         description="Texture size of each character")
-    keep_dir: bpy.props.StringProperty(
-        name="Result Folder", default="", options={"HIDDEN", "SKIP_SAVE"},
-        description="Keep each character's worker result in this folder (for the command line)")
 
     _run = None
     _timer = None
@@ -260,8 +255,7 @@ class LIKENESS_OT_build_crowd(bpy.types.Operator):
         total = len(chars)
         if self.shard:
             chars = crowd.shard(chars, *crowd.parse_shard(self.shard))
-        return CrowdRun(chars, total, s.seed, self.texture_size, s.layout, s.spacing, s.full_body,
-                        self.keep_dir or None)
+        return CrowdRun(chars, total, s.seed, self.texture_size, s.layout, s.spacing, s.full_body)
 
     def execute(self, context):
         try:

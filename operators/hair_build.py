@@ -11,7 +11,7 @@ import os
 import bpy
 import numpy as np
 
-from ..core import brows_lashes, hair_strands
+from ..core import body, brows_lashes, hair_strands
 
 HAIR_ASSETS = ("datafiles", "assets", "nodes", "procedural_hair_node_assets.blend")
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
@@ -153,11 +153,22 @@ def _cut_over_bare_skin(tree, head, location):
     return delete
 
 
-def _hair_material(name, rgb_linear, t, suffix="hair"):
-    mat = t.add(bpy.data.materials.new(f"{name}_{suffix}"))
+def material_nodes(mat):
+    """The material's node tree (Blender 4.x: turned on first; 5.0 gives new materials one)."""
     if mat.node_tree is None:
         mat.use_nodes = True
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    return mat.node_tree
+
+
+def principled(mat):
+    """The Principled BSDF of a material's node tree (``material_nodes``)."""
+    return material_nodes(mat).nodes.get("Principled BSDF")
+
+
+def _hair_material(name, rgb_linear, t, suffix="hair"):
+    mat = t.add(bpy.data.materials.new(f"{name}_{suffix}"))
+    tree = material_nodes(mat)
+    nodes, links = tree.nodes, tree.links
     nodes.clear()
     hair = nodes.new("ShaderNodeBsdfHairPrincipled")
     hair.name = hair.label = "Hair (measured colour)"
@@ -177,8 +188,8 @@ def _follow_head_bone(ob, rig):
     """Parent ``ob`` to the rig's head bone without moving it."""
     ob.parent = rig
     ob.parent_type = "BONE"
-    ob.parent_bone = "head"
-    bone = rig.data.bones["head"]
+    ob.parent_bone = body.HEAD_BONE
+    bone = rig.data.bones[body.HEAD_BONE]
     # bone parenting puts the child at the bone's tail: undo that in the parent inverse
     ob.matrix_parent_inverse = (bone.matrix_local @ _translation(0, bone.length, 0)).inverted()
 
@@ -190,14 +201,10 @@ def _translation(x, y, z):
 
 def build_curves(name, head, rig, guides, rgb_linear, coll, t):
     """The hair as a Curves object: the guides, with children made by the node groups."""
-    curves = t.add(bpy.data.hair_curves.new(f"{name}_hair"))
-    n, k, _ = guides.shape
-    curves.add_curves([k] * n)
-    curves.position_data.foreach_set("vector", guides.astype(np.float32).ravel())
+    ob = _curves_object(f"{name}_hair", guides, coll, t)
+    curves = ob.data
     curves.surface = head
     curves.surface_uv_map = "UVMap"
-    ob = t.add(bpy.data.objects.new(f"{name}_hair", curves))
-    coll.objects.link(ob)
     material = _hair_material(name, rgb_linear, t)
     curves.materials.append(material)
     mod = ob.modifiers.new("Likeness Hair", "NODES")
@@ -238,6 +245,17 @@ def _card_object(name, strands, centre, width, coll, t):
     return ob
 
 
+def _curves_object(name, strands, coll, t):
+    """A Curves object (data of the same name) of the (n, k, 3) ``strands``, k points each."""
+    curves = t.add(bpy.data.hair_curves.new(name))
+    n, k, _ = strands.shape
+    curves.add_curves([k] * n)
+    curves.position_data.foreach_set("vector", strands.astype(np.float32).ravel())
+    ob = t.add(bpy.data.objects.new(name, curves))
+    coll.objects.link(ob)
+    return ob
+
+
 def _strand_image(t):
     """White strands with alpha: the cards' colour is the material's, so one image serves every
     avatar in the file (making it takes about 0.5 s)."""
@@ -254,10 +272,8 @@ def _card_material(name, rgb_linear, t, suffix="hair"):
     """Alpha-blended strands: the strand texture times the colour (glTF: texture and factor)."""
     img = _strand_image(t)
     mat = t.add(bpy.data.materials.new(f"{name}_{suffix}_cards"))
-    if mat.node_tree is None:
-        mat.use_nodes = True
+    bsdf = principled(mat)
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    bsdf = nodes.get("Principled BSDF")
     node = nodes.new("ShaderNodeTexImage")
     node.name = node.label = "Hair Strands"
     node.image = img
@@ -283,10 +299,8 @@ def brows_lashes_curves(name, head, rig, res, rgb_linear, coll, t):
     strands follow the shape keys (blinks, brow raises) and the bones."""
     strands, kind = res.brow_lash_strands, res.brow_lash_kind
     anchor, weight = res.brow_lash_anchor, res.brow_lash_weight
-    curves = t.add(bpy.data.hair_curves.new(f"{name}_brows_lashes"))
-    n, k, _ = strands.shape
-    curves.add_curves([k] * n)
-    curves.position_data.foreach_set("vector", strands.astype(np.float32).ravel())
+    ob = _curves_object(f"{name}_brows_lashes", strands, coll, t)
+    curves, k = ob.data, strands.shape[1]
     base = np.where(kind == brows_lashes.KIND_BROW, BROW_RADIUS_M, LASH_RADIUS_M)
     radius = base[:, None] * np.linspace(1.0, 0.3, k)[None, :]          # tapering to the tip
     _attribute(curves, "radius", "FLOAT", "POINT").data.foreach_set("value", radius.astype(np.float32).ravel())
@@ -294,8 +308,6 @@ def brows_lashes_curves(name, head, rig, res, rgb_linear, coll, t):
         "value", (kind != brows_lashes.KIND_BROW).astype(np.int32))
     curves.materials.append(_hair_material(name, rgb_linear, t, suffix="brows"))
     curves.materials.append(_hair_material(name, brows_lashes.LASH_RGB, t, suffix="lashes"))
-    ob = t.add(bpy.data.objects.new(f"{name}_brows_lashes", curves))
-    coll.objects.link(ob)
     ob.parent = head                  # the head object's space: the space its deformation is in
     _store_anchors(ob, "CURVE", anchor, weight)
     rest = brows_lashes.anchored(anchor, weight, res.vertices)

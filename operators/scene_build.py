@@ -19,7 +19,6 @@ AVATAR_TAG = "likeness_avatar"          # custom property on the rig and head ob
 SENSOR_MM = 36.0
 REFERENCE_DEPTH = 1.5                   # reference photo plane, in head distances behind the head
 PHOTO_ACTION_SUFFIX = "_photo_expression"
-SCALP_GROUP = hair_build.SCALP_GROUP
 
 
 class _Tracker:
@@ -159,7 +158,7 @@ def _add_skinning(ob, rig, res):
     mod = ob.modifiers.new("Armature", "ARMATURE")
     mod.object = rig
     # where hair grows, for the hair step and for artists (not a bone: no deformation)
-    scalp = ob.vertex_groups.new(name=SCALP_GROUP)
+    scalp = ob.vertex_groups.new(name=hair_build.SCALP_GROUP)
     for v in np.nonzero(res.scalp_weight > 0)[0]:
         scalp.add((int(v),), float(res.scalp_weight[v]), "REPLACE")
     # skin the photo shows bare: the hair children keep off it (artists may paint it)
@@ -167,18 +166,16 @@ def _add_skinning(ob, rig, res):
     bare.add([int(v) for v in np.nonzero(res.arrays.get("bare_skin", np.zeros(0)) > 0)[0]], 1.0, "REPLACE")
 
 
-def _principled(mat):
-    if mat.node_tree is None:          # Blender 4.x; 5.0 gives new materials a node tree
-        mat.use_nodes = True
-    return mat.node_tree.nodes.get("Principled BSDF")
-
-
-def _load_image(path, t):
-    """Load and pack an image; None when Blender cannot read it (size 0 after loading)."""
+def _load_image(path, t, data=None):
+    """Load and pack an image (from ``data``, the file's bytes, when already read); None when
+    Blender cannot read it (size 0 after loading)."""
     img = t.add(bpy.data.images.load(path, check_existing=False))
     if img.size[0] == 0:
         return None
-    img.pack()
+    if data is None:
+        img.pack()
+    else:
+        img.pack(data=data, data_len=len(data))
     return img
 
 
@@ -187,11 +184,12 @@ def _texture_image(path, name, t):
     roughness map is the same for all; a crowd variant's photo-lit texture is its albedo)."""
     import hashlib
     with open(path, "rb") as fh:
-        digest = hashlib.sha1(fh.read()).hexdigest()
+        data = fh.read()
+    digest = hashlib.sha1(data).hexdigest()
     same = next((img for img in bpy.data.images if img.get(IMAGE_HASH) == digest), None)
     if same is not None:
         return same
-    img = _load_image(path, t)
+    img = _load_image(path, t, data)
     if img is None:
         raise InvalidResult(f"The avatar's texture cannot be read: {path}")
     img.name = name
@@ -233,7 +231,7 @@ def _add_materials(ob, res, name, t):
             ob.data.materials.append(bpy.data.materials[shared_material_name(mname)])
             continue
         mat = t.add(bpy.data.materials.new(shared_material_name(mname) if shared else f"{name}_{mname}"))
-        bsdf = _principled(mat)
+        bsdf = hair_build.principled(mat)
         bsdf.inputs["Roughness"].default_value = roughness
         bsdf.inputs["Subsurface Weight"].default_value = subsurface
         if subsurface:

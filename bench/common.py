@@ -13,6 +13,11 @@ def face_photos(data=DATA, limit=None):
     return photos[:limit]
 
 
+def grid_clips(data=DATA):
+    """The GRID speech clips (one speaker, frontal) of the shared data, sorted by path."""
+    return sorted(glob.glob(os.path.join(data, "speech", "grid_s1_dev", "*.mpg")))
+
+
 def white_world(bpy, scene, name):
     """An even white world at strength 1: light from every side, no shading direction."""
     scene.world = bpy.data.worlds.new(name)

@@ -50,7 +50,8 @@ def render_hair(bpy, rig, path, height=320, samples=8):
     a holdout (it hides the hair behind it and shows as transparent). Returns (H, W, 4) float
     in 0..1 (sRGB colour, straight alpha)."""
     from PIL import Image
-    head = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
+    import cli
+    head = sys.modules[cli.EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
     cam = next(c for c in rig.children if c.type == "CAMERA")
     scene = bpy.context.scene
     w, h = cam["likeness_resolution"]

@@ -7,7 +7,6 @@ phone recognition and once aligned to the clip's words (what `--transcript` does
 
     .venv/bin/python bench/lipsync_grid.py
 """
-import glob
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.common import DATA  # noqa: E402
+from bench.common import grid_clips  # noqa: E402
 from core import lipsync  # noqa: E402
 
 FPS = 25.0                                   # GRID's video rate: .align units / 1000 = frames
@@ -45,7 +44,7 @@ def score(clip, with_transcript):
 
 
 def main():
-    clips = sorted(glob.glob(os.path.join(DATA, "speech", "grid_s1_dev", "*.mpg")))
+    clips = grid_clips()
     audio_s = sum(len(lipsync.load_audio(clip)) / lipsync.RATE for clip in clips)
     for with_transcript in (False, True):
         totals = np.zeros(4)

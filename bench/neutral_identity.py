@@ -9,7 +9,6 @@ mediapipe's face-mesh points). Target: at most 1.0 mm.
     .venv/bin/python bench/neutral_identity.py [--clips N] [--step K]
 """
 import argparse
-import glob
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ sys.path.insert(0, ROOT)
 from core import detect, fit, head_model  # noqa: E402
 from core.measure import face_region, identity_spread_mm  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
-from bench.common import DATA  # noqa: E402
+from bench.common import DATA, grid_clips  # noqa: E402
 
 
 def frames(path, step):
@@ -47,7 +46,7 @@ def main():
     hm = head_model.load()
     template = hm.forward(*hm.neutral_parameters())["vertices"]
     region = face_region(template, hm.vertex_part)
-    clips = sorted(glob.glob(os.path.join(args.data, "speech", "grid_s1_dev", "*.mpg")))[:args.clips]
+    clips = grid_clips(args.data)[:args.clips]
     all_heads, times = [], []
     for clip in clips:
         heads = []

@@ -5,7 +5,6 @@ landmark reprojection error of the animated avatar against mediapipe's landmarks
     .venv/bin/python bench/track_grid.py [--clips N]
 """
 import argparse
-import glob
 import os
 import sys
 
@@ -14,13 +13,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.common import DATA  # noqa: E402
+from bench.common import grid_clips  # noqa: E402
 from core import detect, fit, track  # noqa: E402
 
 
 def clips_and_speaker():
     """The GRID clips, and the speaker's identity fitted once on the first frame."""
-    clips = sorted(glob.glob(os.path.join(DATA, "speech", "grid_s1_dev", "*.mpg")))
+    clips = grid_clips()
     first, _ = track.frames(clips[0])
     return clips, fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
 

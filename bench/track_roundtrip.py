@@ -59,7 +59,8 @@ def sequence(names, poses=POSES, ramp=RAMP, hold=HOLD):
 
 
 def avatar_parts(rig):
-    head = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
+    import cli
+    head = sys.modules[cli.EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
     cam = next(c for c in rig.children if c.type == "CAMERA")
     return head, cam
 

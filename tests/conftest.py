@@ -54,16 +54,28 @@ def world_vertices(head):
     return co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
 
 
-def read_glb_json(path):
-    """The JSON chunk of a .glb file."""
+def read_glb(path):
+    """A .glb file's JSON chunk, parsed, and its binary chunk (bytes; None when the chunk after
+    the JSON is missing or not BIN)."""
     import json
     import struct
     with open(path, "rb") as fh:
-        magic, version, _ = struct.unpack("<4sII", fh.read(12))
-        assert magic == b"glTF" and version == 2
-        chunk_len, chunk_type = struct.unpack("<I4s", fh.read(8))
-        assert chunk_type == b"JSON"
-        return json.loads(fh.read(chunk_len))
+        data = fh.read()
+    magic, version, _ = struct.unpack_from("<4sII", data, 0)
+    assert magic == b"glTF" and version == 2
+    chunk_len, chunk_type = struct.unpack_from("<I4s", data, 12)
+    assert chunk_type == b"JSON"
+    gltf = json.loads(data[20:20 + chunk_len])
+    start = 20 + chunk_len
+    if len(data) < start + 8:
+        return gltf, None
+    bin_len, chunk_type = struct.unpack_from("<I4s", data, start)
+    return gltf, data[start + 8:start + 8 + bin_len] if chunk_type == b"BIN\x00" else None
+
+
+def read_glb_json(path):
+    """The JSON chunk of a .glb file."""
+    return read_glb(path)[0]
 
 
 def blender_ext_script():
@@ -92,6 +104,15 @@ def addon(extension_zip):
     bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = sys.executable
     yield module
     module.core.worker_client.stop_all()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A worker on this Python, one per test module."""
+    from core import worker_client
+    c = worker_client.WorkerClient(sys.executable)
+    yield c
+    c.stop()
 
 
 @pytest.fixture()

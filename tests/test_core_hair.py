@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pytest
 
-from conftest import REPO, data_path
+from bench.hair_masks import MASKS, iou, read_mask
+from conftest import data_path
 
-MASKS = os.path.join(REPO, "tests", "data", "hair_masks")
 PHOTOS = {
     "short": ("helen_train", "1439641049_1.jpg"),     # short brown hair, beard, glasses
     "long": ("lfpw", "image_0001.png"),               # long brown hair past the shoulders
@@ -26,9 +26,7 @@ def analysed():
 
 
 def _truth(parts):
-    from PIL import Image
-    stem = os.path.splitext(parts[1])[0]
-    return np.asarray(Image.open(os.path.join(MASKS, stem + ".png")).convert("L")) > 127
+    return read_mask(os.path.join(MASKS, os.path.splitext(parts[1])[0] + ".png"))
 
 
 @pytest.mark.parametrize("key", ["short", "long", "bob"])
@@ -36,8 +34,8 @@ def test_mask_matches_the_hand_drawn_one(analysed, key):
     seg, _ = analysed[key].hair
     truth = _truth(PHOTOS[key])
     assert seg.mask.shape == truth.shape
-    iou = (seg.mask & truth).sum() / (seg.mask | truth).sum()
-    assert iou >= 0.6, f"IoU {iou:.2f}"
+    overlap = iou(seg.mask, truth)
+    assert overlap >= 0.6, f"IoU {overlap:.2f}"
 
 
 def test_short_hair(analysed):
@@ -63,7 +61,7 @@ def test_long_hair_over_dark_clothes(analysed):
     seg, at = analysed["long_dark"].hair
     truth = _truth(PHOTOS["long_dark"])
     assert at.length in ("to the shoulders", "longer")
-    assert (seg.mask & truth).sum() / (seg.mask | truth).sum() >= 0.45
+    assert iou(seg.mask, truth) >= 0.45
 
 
 def test_a_red_hat_is_not_hair(analysed):

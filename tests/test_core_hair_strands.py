@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from bench.hair_masks import iou
 from core import correspondence, hair_strands, head_model, measure
 
 
@@ -83,10 +84,6 @@ def _silhouette(strands, cam, size=400):
     return img.astype(bool)
 
 
-def _iou(a, b):
-    return (a & b).sum() / (a | b).sum()
-
-
 def test_the_silhouette_fit_moves_the_hair_to_the_photos_outline(head):
     import cv2
     v = head[0]
@@ -97,7 +94,7 @@ def test_the_silhouette_fit_moves_the_hair_to_the_photos_outline(head):
     for target in (cv2.dilate(sil.astype(np.uint8), disk).astype(bool),           # fuller hair
                    cv2.erode(sil.astype(np.uint8), disk).astype(bool)):           # less of it
         fitted = hair_strands.fit_silhouette(g, v, target, *cam)
-        assert _iou(_silhouette(fitted, cam), target) > _iou(sil, target) + 0.03
+        assert iou(_silhouette(fitted, cam), target) > iou(sil, target) + 0.03
         assert np.allclose(fitted[:, 0], g[:, 0])                                # roots stay
         assert np.linalg.norm(fitted - g, axis=2).max() <= hair_strands.SIL_MAX_SHIFT_M + 1e-9
 

@@ -1,12 +1,10 @@
 """An animated avatar leaves Blender with its animation: `likeness livelink ... --glb --fbx`
 writes a glb whose morph-target weights and bone rotations play the take, and an FBX that
 brings the shape-key and bone curves back into Blender."""
-import struct
-
 import numpy as np
 import pytest
 
-from conftest import ARKIT_52, read_glb_json
+from conftest import ARKIT_52, read_glb
 from test_cli import run
 from test_livelink import HEAD_YAW, SECONDS, avatar, write_take  # noqa: F401 - the avatar fixture
 
@@ -25,15 +23,9 @@ def exported(avatar, tmp_path_factory):  # noqa: F811
     return folder
 
 
-def glb_accessor(path, gltf, index):
-    """The float values of a glTF accessor, (count, components)."""
-    with open(path, "rb") as fh:
-        fh.seek(12)
-        json_len, _ = struct.unpack("<I4s", fh.read(8))
-        fh.seek(json_len, 1)
-        bin_len, kind = struct.unpack("<I4s", fh.read(8))
-        assert kind == b"BIN\x00"
-        blob = fh.read(bin_len)
+def glb_accessor(gltf, blob, index):
+    """The float values of a glTF accessor, (count, components), from the glb's binary chunk."""
+    assert blob is not None, "no BIN chunk"
     acc = gltf["accessors"][index]
     assert acc["componentType"] == 5126                                   # FLOAT
     width = {"SCALAR": 1, "VEC3": 3, "VEC4": 4}[acc["type"]]
@@ -44,7 +36,7 @@ def glb_accessor(path, gltf, index):
 
 def test_glb_plays_the_weights_and_the_bone_rotations(exported):
     path = str(exported / "anim.glb")
-    gltf = read_glb_json(path)
+    gltf, blob = read_glb(path)
     assert len(gltf["animations"]) == 1, [a["name"] for a in gltf["animations"]]
     anim = gltf["animations"][0]
     nodes = gltf["nodes"]
@@ -55,15 +47,15 @@ def test_glb_plays_the_weights_and_the_bone_rotations(exported):
     node_name, sampler = weights[0]
     mesh = gltf["meshes"][next(n["mesh"] for n in nodes if n["name"] == node_name)]
     assert mesh["extras"]["targetNames"] == ARKIT_52
-    times = glb_accessor(path, gltf, sampler["input"])[:, 0]
-    values = glb_accessor(path, gltf, sampler["output"]).reshape(len(times), 52)
+    times = glb_accessor(gltf, blob, sampler["input"])[:, 0]
+    values = glb_accessor(gltf, blob, sampler["output"]).reshape(len(times), 52)
     assert times[-1] - times[0] == pytest.approx(SECONDS, abs=0.05)
     jaw = values[:, ARKIT_52.index("jawOpen")]
     assert jaw[0] == pytest.approx(0.0, abs=0.01) and jaw[-1] == pytest.approx(1.0, abs=0.01)
     assert values[:, ARKIT_52.index("eyeBlinkLeft")].max() == pytest.approx(1.0, abs=0.01)
     for bone in ("head", "eye.L", "eye.R"):
         assert (bone, "rotation") in targets, f"no rotation channel for {bone}"
-    head_q = glb_accessor(path, gltf, targets[("head", "rotation")]["output"])   # local, from the rest at t=0
+    head_q = glb_accessor(gltf, blob, targets[("head", "rotation")]["output"])   # local, from the rest at t=0
     turn = np.degrees(2 * np.arccos(np.clip(np.abs(head_q @ head_q[0]), 0, 1)))
     assert turn.max() == pytest.approx(np.degrees(HEAD_YAW), abs=0.5)
 

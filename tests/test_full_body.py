@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ARKIT_52, data_path, read_glb_json, world_vertices
-from core import correspondence, errors, result, worker_client
+from core import correspondence, errors, result
 
 PHOTO = ("faces", "lfpw", "image_0003.png")
 SEED = 3
@@ -18,14 +18,6 @@ GAME_ENGINE_BONES = {"Root", "pelvis", "spine_01", "spine_02", "spine_03", "neck
     f"{b}_{s}" for b in ("clavicle", "upperarm", "lowerarm", "hand", "thigh", "calf", "foot", "ball")
     for s in "lr"}
 OUTFIT = {"top", "trousers", "skirt"}
-
-
-@pytest.fixture(scope="module")
-def client():
-    import sys
-    c = worker_client.WorkerClient(sys.executable)
-    yield c
-    c.stop()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +109,7 @@ def scene(made, addon):
     outcome = bpy.ops.likeness.build_from_result(result_dir=made["body_dir"], photo=data_path(*PHOTO))
     assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
     rig = bpy.context.view_layer.objects.active
-    mesh = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
+    mesh = addon.operators.scene_build.avatar_head(rig)
     return {"rig": rig, "mesh": mesh}
 
 

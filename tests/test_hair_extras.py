@@ -1,11 +1,12 @@
 """Eyebrows and eyelashes that follow the face, hair that follows the artist's reshaping of
 the head, and the game-ready form in a glb: an avatar from a real photo, in real Blender."""
 import os
+import sys
 
 import numpy as np
 import pytest
 
-from conftest import data_path, read_glb_json, world_vertices
+from conftest import EXTENSION_MODULE, data_path, read_glb_json, world_vertices
 
 PHOTO = ("faces", "lfpw", "image_0001.png")       # long brown hair
 
@@ -27,7 +28,7 @@ def build(result_dir, form):
     bpy.context.scene.likeness.hair = form
     assert bpy.ops.likeness.build_from_result(result_dir=result_dir) == {"FINISHED"}
     rig = bpy.context.view_layer.objects.active
-    head = next(c for c in rig.children if c.type == "MESH" and c.get("likeness_avatar"))
+    head = sys.modules[EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
     parts = {ob.get("likeness_part"): ob for ob in list(rig.children) + list(head.children)
              if ob.get("likeness_part")}
     return rig, head, parts

@@ -68,8 +68,9 @@ def test_track_video_on_an_image_sequence_keys_neck_head_and_eyes(rendered):
         turned = int(np.argmax(np.abs(true_yaw)))
         scene.frame_set(1 + turned)
         full = _turn(rig, "head")                 # the neck's shares and the head's, composed
-        head_turn = np.degrees(np.arccos(np.clip((np.trace(full) - 1) / 2, -1, 1)))
-        neck_turn = np.degrees(np.arccos(np.clip((np.trace(_turn(rig, "neck01")) - 1) / 2, -1, 1)))
+        rest = np.eye(3)[None]
+        head_turn = rt.rotation_angle_deg(full[None], rest)[0]
+        neck_turn = rt.rotation_angle_deg(_turn(rig, "neck01")[None], rest)[0]
         assert abs(head_turn - abs(true_yaw[turned])) < 6 and 1 < neck_turn < head_turn / 2
         # the left eye looks out (towards +X) where the render looked out, more than at rest
         look = [i for i in range(len(weights)) if weights[i, names.index("eyeLookOutLeft")] > 0.5]

@@ -14,13 +14,6 @@ from core import errors, result, worker_client
 PHOTO = ("faces", "lfpw", "image_0002.png")
 
 
-@pytest.fixture(scope="module")
-def client():
-    c = worker_client.WorkerClient(sys.executable)
-    yield c
-    c.stop()
-
-
 def test_round_trip_and_models_stay_loaded(client, tmp_path):
     first = client.run("ping")
     assert first["models_loaded"] in (False, True)

@@ -1,6 +1,7 @@
 # The two commands of the README:  make demo  (avatar from the sample photo)  and  make test.
 # Both set up .venv/ first: Python 3.11 (bpy 5.0.1 needs it), the pinned runtime, bpy, pytest,
-# and the `likeness` command in .venv/bin.
+# and the `likeness` command in .venv/bin. make test = the full suite on bpy 5.0.1 (test-main)
+# plus the compact suite on every supported Blender (matrix: tools/matrix.py, .matrix/).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,9 +9,10 @@ STAMP := $(VENV)/.likeness-setup
 WEB_STAMP := node_modules/.likeness-setup
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-BLENDER_EXT = $(PY) $(shell ls -d $(VENV)/lib/python3.11/site-packages/bpy 2>/dev/null)/5.0/scripts/addons_core/bl_pkg/cli/blender_ext.py
+BLENDER_EXT = $(PY) $(wildcard $(VENV)/lib/python3.11/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py)
+ZIP := dist/likeness-$(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml).zip
 
-.PHONY: setup demo test extension clean
+.PHONY: setup demo test test-main matrix extension clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -35,11 +37,18 @@ $(WEB_STAMP): package.json package-lock.json
 demo: setup
 	$(VENV)/bin/likeness avatar --sample --out out/sample --glb --preview
 
-test: setup
-	$(PY) -m pytest -q tests
+test: test-main matrix
+
+test-main: setup
+	$(PY) -m pytest -q tests --ignore=tests/matrix
+
+# One zip for every Blender, as the README installs it (make extension), into each version.
+matrix: extension
+	LIKENESS_TEST_ZIP=$(abspath $(ZIP)) $(PY) tools/matrix.py $(VERSIONS)
 
 extension: setup
+	mkdir -p dist
 	$(BLENDER_EXT) build --source-dir . --output-dir dist
 
 clean:
-	rm -rf $(VENV) out dist
+	rm -rf $(VENV) out dist .matrix

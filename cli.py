@@ -33,19 +33,28 @@ class CommandError(Exception):
 
 
 def enable_addon():
-    """Import bpy with a temporary user-resources folder and enable Likeness from this checkout."""
+    """Import bpy with a temporary user-resources folder and enable Likeness: this checkout, or
+    the extension zip that LIKENESS_EXTENSION names, installed as Blender installs one from disk.
+    The worker runs on LIKENESS_PYTHON (default: this Python)."""
     if "bpy" not in sys.modules:
         os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="likeness-blender-")
     import bpy
     import addon_utils
-    repo = os.path.join(bpy.utils.user_resource("EXTENSIONS"), "user_default")
-    os.makedirs(repo, exist_ok=True)
-    link = os.path.join(repo, "likeness")
-    if not os.path.exists(link):
-        os.symlink(ROOT, link)
-    if addon_utils.enable(EXTENSION_MODULE, default_set=True, handle_error=None) is None:
-        raise CommandError("the Likeness add-on could not be enabled")
-    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = sys.executable
+    package = os.environ.get("LIKENESS_EXTENSION")
+    if package and EXTENSION_MODULE not in sys.modules:
+        if bpy.ops.extensions.package_install_files(filepath=os.path.abspath(package), repo="user_default",
+                                                    enable_on_install=True) != {"FINISHED"}:
+            raise CommandError(f"the extension {package} could not be installed")
+    elif not package:
+        repo = os.path.join(bpy.utils.user_resource("EXTENSIONS"), "user_default")
+        os.makedirs(repo, exist_ok=True)
+        link = os.path.join(repo, "likeness")
+        if not os.path.exists(link):
+            os.symlink(ROOT, link)
+        if addon_utils.enable(EXTENSION_MODULE, default_set=True, handle_error=None) is None:
+            raise CommandError("the Likeness add-on could not be enabled")
+    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = (
+        os.environ.get("LIKENESS_PYTHON") or sys.executable)
     return bpy
 
 
@@ -368,10 +377,20 @@ def main(argv=None):
         print(f"likeness: error: {exc}", file=sys.stderr)
         return 1
     finally:
-        from core import worker_client
-        worker_client.stop_all()
+        addon = sys.modules.get(EXTENSION_MODULE)      # the extension's workers (the fit runs none)
+        if addon is not None:
+            addon.core.worker_client.stop_all()
     return 0
 
 
+def exit_now(code):
+    """Leave without Blender's own teardown: bpy 4.2 as a module crashes there (it frees Python
+    classes after Python has stopped) once a glb with hair curves was written, turning a
+    finished job's exit code 0 into 139. Everything was written and closed before this."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

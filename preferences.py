@@ -15,10 +15,16 @@ class LikenessPreferences(bpy.types.AddonPreferences):
         description="Use this Python (with Likeness' requirements installed) instead of the "
                     "managed runtime. Leave empty to use the runtime installed from the panel",
         subtype="FILE_PATH", default="")
+    wheels_dir: bpy.props.StringProperty(
+        name="Offline Packages",
+        description="Install the runtime from this folder of wheels (made with 'pip download -r "
+                    "requirements/runtime.txt uv'), without going online. Leave empty to download them",
+        subtype="DIR_PATH", default="")
 
     def draw(self, context):
         layout = self.layout
         layout.prop(self, "python_path")
+        layout.prop(self, "wheels_dir")
         st = runtime_status()
         layout.label(text=st.message, icon="CHECKMARK" if st.state == "ready" else "ERROR")
         layout.label(text=f"Runtime folder: {runtime_dir()}")
@@ -41,6 +47,12 @@ def runtime_dir():
 
 def runtime_status():
     return runtime.status(runtime_dir(), bpy.path.abspath(get().python_path))
+
+
+def wheels_dir():
+    """The offline packages folder ("" to download), as an absolute path."""
+    path = get().wheels_dir
+    return bpy.path.abspath(path) if path else ""
 
 
 def worker_python():

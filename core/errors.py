@@ -62,9 +62,14 @@ class Cancelled(LikenessError):
     kind = "Cancelled"
 
 
+class BlenderIncompatible(LikenessError):
+    """This Blender lacks something Likeness needs (an asset, a node input, an API)."""
+    kind = "BlenderIncompatible"
+
+
 _BY_KIND = {cls.kind: cls for cls in (
     LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, BadTranscript,
-    BadRecording, InvalidResult, RuntimeMissing, WorkerDied, Cancelled)}
+    BadRecording, InvalidResult, RuntimeMissing, WorkerDied, Cancelled, BlenderIncompatible)}
 
 
 def from_kind(kind, message):

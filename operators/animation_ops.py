@@ -5,12 +5,11 @@ import os
 
 import bpy
 import numpy as np
-from bpy_extras import anim_utils
 from mathutils import Matrix
 
 from .. import preferences
 from ..core import body, errors, livelink, worker_client
-from . import scene_build
+from . import compat, scene_build
 from .avatar import _report_failure
 from ..core.image_io import IMAGE_SUFFIXES
 
@@ -21,15 +20,9 @@ NECK_HEAD_SHARES = {"neck01": 0.4 / 3, "neck02": 0.4 / 3, "neck03": 0.4 / 3, "he
 def write_curves(owner, id_type, action_name, frames, curves):
     """Key ``curves`` ({(data path, index): values per frame}) at ``frames`` into a new action
     on ``owner`` (an ID), one fcurve each, filled through foreach_set."""
-    if owner.animation_data is None:
-        owner.animation_data_create()
-    action = bpy.data.actions.new(action_name)
-    slot = action.slots.new(id_type=id_type, name=owner.name)
-    owner.animation_data.action = action
-    owner.animation_data.action_slot = slot
-    bag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+    action, fcurves = compat.new_fcurves(owner, id_type, action_name)
     for (path, index), values in curves.items():
-        fc = bag.fcurves.new(path, index=index)
+        fc = fcurves.new(path, index=index)
         fc.keyframe_points.add(len(frames))
         co = np.column_stack([frames, values]).astype(np.float32).ravel()
         fc.keyframe_points.foreach_set("co", co)
@@ -128,8 +121,10 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
         start = scene.frame_current
         frames = start + np.arange(len(weights), dtype=np.float64)
         name = key_take(scene, head, "lipsync", frames, names, weights)
-        editor = scene.sequence_editor or scene.sequence_editor_create()
-        editor.strips.new_sound(name, audio, channel=1 + len(editor.strips), frame_start=start)
+        try:
+            compat.add_sound(scene, name, audio, start)
+        except errors.BlenderIncompatible as exc:
+            self.report({"WARNING"}, str(exc))
         self.report({"INFO"}, f"Lip sync: {len(weights)} frames from {os.path.basename(audio)}")
         return {"FINISHED"}
 

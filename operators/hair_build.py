@@ -6,14 +6,13 @@ the same form and follow the face (shape keys and bones).
 
 Every strand remembers where it grows (an anchor: three head vertices and their weights, as
 attributes), so when the artist reshapes the head the hair moves with the scalp."""
-import os
-
 import bpy
 import numpy as np
 
 from ..core import body, brows_lashes, hair_strands
+from . import compat
+from .compat import material_nodes
 
-HAIR_ASSETS = ("datafiles", "assets", "nodes", "procedural_hair_node_assets.blend")
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
               "Frizz Hair Curves", "Set Hair Curve Profile")
 CHILD_DENSITY = 240000.0       # children per square metre of scalp near the guides (about 12 000)
@@ -49,9 +48,12 @@ def essentials_groups():
     """The Essentials hair node groups, appended once per file and shared by every avatar."""
     missing = [n for n in ESSENTIALS if n not in bpy.data.node_groups]
     if missing:
-        path = os.path.join(bpy.utils.resource_path("LOCAL"), *HAIR_ASSETS)
-        with bpy.data.libraries.load(path, link=False) as (src, dst):
+        with bpy.data.libraries.load(compat.hair_assets_path(), link=False) as (src, dst):
             dst.node_groups = [n for n in missing if n in src.node_groups]
+    absent = [n for n in ESSENTIALS if n not in bpy.data.node_groups]
+    if absent:
+        raise compat.BlenderIncompatible(f"{compat.version_text()}'s Essentials hair assets have no "
+                                         f"{', '.join(absent)}. Use hair cards or no hair.")
     return {n: bpy.data.node_groups[n] for n in ESSENTIALS}
 
 
@@ -68,9 +70,8 @@ def _group_node(tree, group, location, **inputs):
     node.node_tree = group
     node.name = node.label = group.name
     node.location = location
-    for name, value in inputs.items():       # two inputs are called Surface: take the one with a value
-        socket = next(s for s in node.inputs if s.name == name.replace("_", " ") and hasattr(s, "default_value"))
-        socket.default_value = value
+    for name, value in inputs.items():
+        compat.group_input(node, name.replace("_", " ")).default_value = value
     return node
 
 
@@ -82,13 +83,12 @@ def _hair_node_tree(name, head, material, t):
     uv.location = (-400, -300)
     # not aligned to the surface normal: that turns each guide away from its grown and
     # silhouette-fitted shape (long hair then sticks out sideways at the ears)
-    attach = _group_node(tree, groups["Attach Hair Curves to Surface"], (-200, 0), Surface=head,
+    attach = _group_node(tree, groups["Attach Hair Curves to Surface"], (-200, 0),
                          Align_to_Surface_Normal=False)
-    interp = _group_node(tree, groups["Interpolate Hair Curves"], (100, 0), Surface=head,
-                         Part_by_Mesh_Islands=False, Distance_to_Guides=GUIDE_REACH_M, Density=CHILD_DENSITY)
+    interp = _group_node(tree, groups["Interpolate Hair Curves"], (100, 0), Part_by_Mesh_Islands=False, Distance_to_Guides=GUIDE_REACH_M, Density=CHILD_DENSITY)
     scalp = _named(nodes, SCALP_GROUP, "FLOAT")
     scalp.location = (-400, -450)
-    links.new(scalp.outputs["Attribute"], interp.inputs["Density Mask"])
+    links.new(scalp.outputs["Attribute"], compat.group_input(interp, "Density Mask"))
     # a light clump: stronger ones open gaps between the clumps that a photo's head of hair
     # does not show (bench/hair_check.py: IoU 0.39 with 6000 children clumped at 0.6, 0.44 now)
     clump = _group_node(tree, groups["Clump Hair Curves"], (400, 0), Factor=0.2, Shape=0.4, Tip_Spread=0.002)
@@ -98,8 +98,9 @@ def _hair_node_tree(name, head, material, t):
     set_mat.inputs["Material"].default_value = material
     set_mat.location = (1300, 0)
     gout.location = (1500, 0)
-    for node in (attach, interp):
-        links.new(uv.outputs["Attribute"], node.inputs["Surface UV Map"])
+    compat.set_surface(attach, head, uv.outputs["Attribute"], links)
+    # 5.2's Interpolate has no surface inputs: it reads the Curves' own surface and UV map
+    compat.set_surface(interp, head, uv.outputs["Attribute"], links, required=False)
     cull = _cut_over_bare_skin(tree, head, (850, -350))       # on the strands' final shape
     chain = [gin, attach, interp, clump, frizz, cull, profile, set_mat, gout]
     for a, b in zip(chain, chain[1:]):
@@ -151,13 +152,6 @@ def _cut_over_bare_skin(tree, head, location):
     links.new(compare(so_far.outputs["Leading"], "GREATER_THAN", 0.0, 600), delete.inputs["Selection"])
     delete.name = delete.label = "Children cut where they reach bare skin"
     return delete
-
-
-def material_nodes(mat):
-    """The material's node tree (Blender 4.x: turned on first; 5.0 gives new materials one)."""
-    if mat.node_tree is None:
-        mat.use_nodes = True
-    return mat.node_tree
 
 
 def principled(mat):

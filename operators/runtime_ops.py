@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 
 
 class LIKENESS_OT_install_runtime(bpy.types.Operator):
-    """Create the Likeness runtime (PyTorch, mediapipe, anny; about 1 GB) from the
-    pinned package list. Needs online access"""
+    """Create the Likeness runtime (PyTorch's CPU build, mediapipe, anny) from the pinned package
+    list, on a Python 3.11 or 3.12 found on this computer (or fetched when there is none).
+    Downloads the packages (needs online access) unless an offline packages folder is set"""
     bl_idname = "likeness.install_runtime"
     bl_label = "Install Runtime"
 
@@ -22,8 +23,9 @@ class LIKENESS_OT_install_runtime(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not bpy.app.online_access:
-            cls.poll_message_set("Online access is disabled (Preferences > System > Network)")
+        if not bpy.app.online_access and not preferences.get().wheels_dir:
+            cls.poll_message_set("Online access is disabled (Preferences > System > Network); "
+                                 "enable it, or set an offline packages folder in the preferences")
             return False
         if preferences.get().python_path:
             cls.poll_message_set("A Python interpreter is configured in the preferences; "
@@ -41,6 +43,7 @@ class LIKENESS_OT_install_runtime(bpy.types.Operator):
         self._error = None
         self._stop = False
         target = preferences.runtime_dir()
+        wheels = preferences.wheels_dir()
 
         def on_line(line):
             self._count += 1
@@ -49,7 +52,7 @@ class LIKENESS_OT_install_runtime(bpy.types.Operator):
 
         def work():
             try:
-                runtime.install(target, on_line=on_line, should_stop=lambda: self._stop)
+                runtime.install(target, on_line=on_line, wheels_dir=wheels, should_stop=lambda: self._stop)
             except (errors.LikenessError, OSError) as exc:
                 self._error = str(exc)
 
@@ -79,8 +82,8 @@ class LIKENESS_OT_install_runtime(bpy.types.Operator):
             self._stop = True
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
-        # pip prints a few hundred lines for this set: a rough but honest progress measure
-        status.progress = min(self._count / 250.0, 0.99)
+        # uv and pip print about a hundred lines for this set: a rough but honest progress measure
+        status.progress = min(self._count / 120.0, 0.99)
         status.runtime_log = "\n".join(self._lines)
         status.message = self._lines[-1][:90] if self._lines else "Installing the runtime"
         context.window_manager.progress_update(int(status.progress * 100))
@@ -95,6 +98,7 @@ class LIKENESS_OT_install_runtime(bpy.types.Operator):
 
     def _done(self, context):
         status = context.window_manager.likeness_status
+        status.runtime_log = "\n".join(self._lines)
         if self._error:
             status.message = self._error
             self.report({"ERROR"}, self._error)

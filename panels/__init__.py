@@ -84,7 +84,10 @@ class LIKENESS_PT_runtime(_SidebarTab, bpy.types.Panel):
         st = preferences.runtime_status()
         icon = {"ready": "CHECKMARK", "outdated": "ERROR"}.get(st.state, "CANCEL")
         layout.label(text=st.state.capitalize(), icon=icon)
-        layout.label(text=st.message)
+        for line in _wrap(st.message, 48):
+            layout.label(text=line)
+        if st.state == "ready":
+            layout.label(text=f"Worker: {st.python}", icon="CONSOLE")
         layout.operator("likeness.install_runtime",
                         text="Reinstall Runtime" if st.state == "ready" else "Install Runtime",
                         icon="IMPORT")

@@ -79,14 +79,29 @@ def read_glb_json(path):
 
 
 def blender_ext_script():
+    """This bpy's own extension builder and validator (under its VERSION/scripts folder)."""
+    import glob
     import importlib.util
-    spec = importlib.util.find_spec("bpy")
-    root = os.path.dirname(spec.origin)
-    return os.path.join(root, "5.0", "scripts", "addons_core", "bl_pkg", "cli", "blender_ext.py")
+    root = os.path.dirname(importlib.util.find_spec("bpy").origin)
+    found = glob.glob(os.path.join(root, "[0-9]*.[0-9]*", "scripts", "addons_core", "bl_pkg", "cli",
+                                   "blender_ext.py"))
+    if len(found) != 1:
+        pytest.fail(f"Blender's extension builder not found (once) under {root}: {found}")
+    return found[0]
+
+
+def runtime_python():
+    """The Python the worker runs on: LIKENESS_PYTHON (the version matrix runs Blenders whose own
+    Python cannot hold the runtime), else this one."""
+    return os.environ.get("LIKENESS_PYTHON") or sys.executable
 
 
 @pytest.fixture(scope="session")
 def extension_zip(tmp_path_factory):
+    """The extension zip: LIKENESS_TEST_ZIP (the version matrix installs `make extension`'s zip into
+    every Blender), else one built here by this Blender's own builder."""
+    if os.environ.get("LIKENESS_TEST_ZIP"):
+        return os.environ["LIKENESS_TEST_ZIP"]
     out = tmp_path_factory.mktemp("ext") / "likeness.zip"
     subprocess.run([sys.executable, blender_ext_script(), "build", "--source-dir", REPO,
                     "--output-filepath", str(out)], check=True, capture_output=True)
@@ -101,7 +116,7 @@ def addon(extension_zip):
                                                       enable_on_install=True)
     assert result == {"FINISHED"}
     module = sys.modules[EXTENSION_MODULE]
-    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = sys.executable
+    bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = runtime_python()
     yield module
     module.core.worker_client.stop_all()
 

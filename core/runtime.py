@@ -62,7 +62,13 @@ def venv_python(runtime_dir):
 
 
 def uv_binary(runtime_dir):
-    return os.path.join(runtime_dir, "tools", "bin", "uv.exe" if WINDOWS else "uv")
+    """uv's executable as pip --target lays it out (bin/ on POSIX, Scripts/ on Windows)."""
+    name = "uv.exe" if WINDOWS else "uv"
+    for sub in ("bin", "Scripts"):
+        path = os.path.join(runtime_dir, "tools", sub, name)
+        if os.path.isfile(path):
+            return path
+    return os.path.join(runtime_dir, "tools", "Scripts" if WINDOWS else "bin", name)
 
 
 # -- finding a Python ------------------------------------------------------------------------
@@ -166,7 +172,7 @@ def status(runtime_dir, python_override="", requirements=REQUIREMENTS):
                              f"The configured Python interpreter does not exist: {python_override}")
     python = venv_python(runtime_dir)
     stamp = read_stamp(runtime_dir)
-    if not (os.path.isfile(python) and stamp):
+    if not stamp:
         return RuntimeStatus("missing", python, "The Likeness runtime is not installed.")
     base, version = stamp.get("base_python", ""), stamp.get("python_version", "")
     st = RuntimeStatus("ready", python, "", base, version)
@@ -177,9 +183,11 @@ def status(runtime_dir, python_override="", requirements=REQUIREMENTS):
     elif version not in SUPPORTED:
         st.state, st.message = "outdated", (f"The runtime was made for Python {version}, which Likeness' "
                                             f"packages do not support ({', '.join(SUPPORTED)}). Reinstall it.")
-    elif not os.path.isfile(base):
+    elif not os.path.isfile(base):      # (the environment's python is then a dangling link)
         st.state, st.message = "outdated", (f"The runtime's Python {version} ({base}) is gone. Reinstall "
                                             "the runtime.")
+    elif not os.path.isfile(python):
+        st.state, st.message = "missing", "The Likeness runtime is not installed."
     elif stamp.get("requirements_sha256") != requirements_hash(requirements):
         st.state, st.message = "outdated", "Likeness was updated and needs new packages. Reinstall the runtime."
     else:

@@ -26,7 +26,8 @@ def _report_failure(op, exc):
         message = str(exc)
     else:
         log.error("Likeness failed:\n%s", traceback.format_exc())
-        message = f"Likeness failed unexpectedly: {exc}"
+        message = (f"Likeness failed unexpectedly in Blender {bpy.app.version_string}: "
+                   f"{type(exc).__name__}: {exc}")
     op.report({"ERROR"}, message)
     bpy.context.window_manager.likeness_status.message = message
 

@@ -137,3 +137,14 @@ def material_nodes(mat):
     if mat.node_tree is None:
         mat.use_nodes = True
     return mat.node_tree
+
+
+def set_world_colour(world, rgb, strength=1.0):
+    """Light the scene evenly with ``rgb``: the world's colour in 4.x, whose new worlds have no
+    nodes, and its Background node from 5.0, whose new worlds always have one (and ignore the
+    colour)."""
+    world.color = rgb
+    background = world.node_tree.nodes.get("Background") if world.node_tree else None
+    if background is not None:
+        background.inputs["Color"].default_value = (*rgb, 1.0)
+        background.inputs["Strength"].default_value = strength

@@ -11,7 +11,7 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
-from . import scene_build
+from . import compat, scene_build
 
 SIZE = 512
 SAMPLES = 24
@@ -36,7 +36,7 @@ def render(context, rig, path):
         scene.view_settings.view_transform = "Standard"
         world = bpy.data.worlds.new("Likeness Preview")
         scene.world = world
-        world.color = (0.35, 0.35, 0.38)
+        compat.set_world_colour(world, (0.35, 0.35, 0.38))
         key = bpy.data.lights.new("Likeness Key", "AREA")
         key.energy, key.size = 18.0, 0.6
         fill = bpy.data.lights.new("Likeness Fill", "AREA")

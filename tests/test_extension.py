@@ -4,6 +4,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import REPO, USER_RESOURCES, blender_ext_script
 
 
@@ -43,3 +45,24 @@ def test_build_poll_explains_itself(addon, empty_scene):
         status.running = False
     assert not bpy.ops.likeness.photo_expression.poll()      # no avatar selected
     assert not bpy.ops.likeness.cancel.poll()                # nothing running
+
+
+def test_a_missing_blender_feature_names_the_version_and_what_is_missing(addon, empty_scene):
+    """What a future Blender may drop reads as one sentence, never a bare StopIteration."""
+    import bpy
+    compat = addon.operators.compat
+    group = bpy.data.node_groups.new("Likeness probe group", "GeometryNodeTree")
+    tree = bpy.data.node_groups.new("probe", "GeometryNodeTree")
+    node = tree.nodes.new("GeometryNodeGroup")
+    node.node_tree = group
+    for ask in (lambda: compat.role_input(node, "surface_object"), lambda: compat.group_input(node, "Density")):
+        with pytest.raises(addon.core.errors.BlenderIncompatible) as err:
+            ask()
+        assert f"Blender {bpy.app.version_string}" in str(err.value)
+        assert "Likeness probe group" in str(err.value)
+    assert "Surface Object or Surface" in str(pytest.raises(addon.core.errors.BlenderIncompatible,
+                                                             compat.role_input, node, "surface_object").value)
+    assert compat.role_input(node, "surface_uv", required=False) is None
+    assert compat.hair_assets_path().endswith("procedural_hair_node_assets.blend")
+    bpy.data.node_groups.remove(tree)
+    bpy.data.node_groups.remove(group)

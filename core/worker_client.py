@@ -43,6 +43,7 @@ class WorkerClient:
         self.log_path = os.path.join(tempfile.gettempdir(), f"likeness-worker-{os.getpid()}.log")
         self._ids = itertools.count(1)
         self.running = set()
+        self._orphans = []        # errors for the jobs of a worker that died before poll() saw it
 
     # -- process ---------------------------------------------------------------
     def alive(self):
@@ -105,8 +106,10 @@ class WorkerClient:
 
     # -- jobs --------------------------------------------------------------------
     def submit(self, kind, **args):
-        """Send a job (starting the worker if needed); returns its id."""
+        """Send a job (starting the worker if needed); returns its id. A worker found dead here
+        fails its jobs in flight (poll() reports them), so nobody waits for them forever."""
         if not self.alive():
+            self._orphans += self._died(self.running)
             self.stop()
             self.start()
         job_id = next(self._ids)
@@ -134,15 +137,12 @@ class WorkerClient:
 
     def poll(self, timeout=0.0):
         """The messages that arrived; a worker death becomes an error for each running job."""
-        out = []
-        msg = self._next(self.messages, timeout) if self.messages else None
+        out, self._orphans = self._orphans, []
+        msg = self._next(self.messages, 0.0 if out else timeout) if self.messages else None
         while msg is not None:
             if msg["type"] == "_exit":
                 self.proc = None
-                for job_id in sorted(self.running):
-                    out.append({"type": "error", "id": job_id, "kind": errors.WorkerDied.kind,
-                                "message": "The Likeness worker stopped in the middle of the job. "
-                                           "It will be restarted for the next one. " + self._stderr_hint()})
+                out += self._died(self.running)
                 self.running.clear()
                 break
             if msg["type"] in ("result", "error"):
@@ -152,6 +152,12 @@ class WorkerClient:
             out.append(msg)
             msg = self._next(self.messages, 0.0)
         return out
+
+    def _died(self, jobs):
+        return [{"type": "error", "id": job_id, "kind": errors.WorkerDied.kind,
+                 "message": "The Likeness worker stopped in the middle of the job. "
+                            "It will be restarted for the next one. " + self._stderr_hint()}
+                for job_id in sorted(jobs)]
 
     def run_arrays(self, kind, **args):
         """Run a job that writes an .npz to the ``out_path`` it is given; return its arrays.

@@ -71,6 +71,24 @@ def test_killed_worker_gives_clear_error_then_restarts(client, tmp_path):
     result.load(data["out_dir"])
 
 
+def test_a_job_in_flight_fails_when_the_next_submit_finds_its_worker_dead(client, tmp_path):
+    """A crowd submits its next character before it polls: the dead worker's job must still fail
+    (not vanish, leaving the crowd waiting for it forever)."""
+    job = client.submit("avatar", photos=[data_path(*PHOTO)], out_dir=str(tmp_path / "a"), texture_size=1024)
+    proc = client.proc
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    second = client.submit("ping")
+    seen = {}
+    deadline = time.monotonic() + 60
+    while len(seen) < 2 and time.monotonic() < deadline:
+        for msg in client.poll(timeout=0.2):
+            if msg["type"] in ("result", "error"):
+                seen[msg["id"]] = msg
+    assert seen[job]["type"] == "error" and seen[job]["kind"] == "WorkerDied"
+    assert seen[second]["type"] == "result"
+
+
 def test_worker_exits_when_blender_goes_away(tmp_path):
     """A parent that dies without cleaning up leaves no worker behind."""
     script = textwrap.dedent(f"""

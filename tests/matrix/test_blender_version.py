@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import ARKIT_52, EXTENSION_MODULE, REPO, USER_RESOURCES, data_path, read_glb_json, runtime_python, world_vertices
+from test_avatar_scene import _Layout
 from test_livelink import write_take
 
 PHOTO = ("faces", "lfpw", "image_0001.png")
@@ -122,6 +123,32 @@ def test_identity_slider_and_expressions(addon, cards):
     assert head.data.shape_keys.key_blocks["mouthSmileLeft"].value > 0.3
     assert bpy.ops.likeness.add_blink() == {"FINISHED"}
     assert addon.operators.compat.fcurves_of(head.data.shape_keys)
+
+
+def test_panels_and_preferences_draw(addon, cards):
+    """The sidebar's panels and the preferences run their draw code against this Blender's API."""
+    bpy = open_blend(cards / "avatar.blend")
+    rig, _ = the_avatar(bpy)
+    bpy.context.view_layer.objects.active = rig
+    ops = set()
+    for name in ("LIKENESS_PT_main", "LIKENESS_PT_crowd", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions",
+                 "LIKENESS_PT_identity"):
+        cls = getattr(bpy.types, name)
+        assert not hasattr(cls, "poll") or cls.poll(bpy.context), name
+        log = []
+        cls.draw(type("Panel", (), {"layout": _Layout(log)})(), bpy.context)
+        ops |= {e[1] for e in log if e[0] == "operator"}
+    assert {"likeness.build_avatar", "likeness.build_crowd", "likeness.install_runtime", "likeness.lipsync"} <= ops
+    prefs = bpy.context.preferences.addons[EXTENSION_MODULE].preferences
+    log = []
+
+    class Drawn:                               # the preferences, drawn into the stand-in layout
+        layout = _Layout(log)
+
+        def __getattr__(self, name):
+            return getattr(prefs, name)
+    type(prefs).draw(Drawn(), bpy.context)
+    assert ("prop", "wheels_dir", None) in log
 
 
 def test_lipsync(addon, likeness, cards):

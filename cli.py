@@ -28,6 +28,9 @@ RESULT_SUBDIR = "data"
 CROWD_BLEND, SUMMARY_JSON = "crowd.blend", "summary.json"
 
 
+PROFILE = [""]       # the private Blender profile this command made (removed when it ends)
+
+
 class CommandError(Exception):
     pass
 
@@ -37,7 +40,7 @@ def enable_addon():
     the extension zip that LIKENESS_EXTENSION names, installed as Blender installs one from disk.
     The worker runs on LIKENESS_PYTHON (default: this Python)."""
     if "bpy" not in sys.modules:
-        os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="likeness-blender-")
+        os.environ["BLENDER_USER_RESOURCES"] = PROFILE[0] = tempfile.mkdtemp(prefix="likeness-blender-")
     import bpy
     import addon_utils
     package = os.environ.get("LIKENESS_EXTENSION")
@@ -312,6 +315,69 @@ def _select_avatar(bpy, rig):
             child.select_set(True)
 
 
+def _unwritable(path, folder=True):
+    """Why ``path`` (an output folder, or a file when not ``folder``) cannot be written, or None.
+    Nothing is created: a temporary file is opened (and gone at once) in the nearest existing
+    folder, which catches read-only mounts, /proc and missing permissions alike."""
+    if not path:
+        return "is empty"
+    path = os.path.abspath(path)
+    if folder and os.path.exists(path) and not os.path.isdir(path):
+        return f"{path} is a file, not a folder"
+    if not folder and os.path.isdir(path):
+        return f"{path} is a folder, not a file"
+    existing = path if folder else os.path.dirname(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} is a file, not a folder"
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as exc:
+        return f"cannot write in {existing} ({exc.strerror or exc})"
+    return None
+
+
+def argument_problem(args):
+    """What is wrong with the arguments, as a message, or None: checked before any work."""
+    import math
+    outs = {"avatar": ("out", True), "fit": ("report_dir", True), "lipsync": ("out", False),
+            "track": ("out", False), "livelink": ("out", False), "crowd": ("out", True),
+            "crowd-merge": ("out", True)}
+    name, folder = outs[args.command]
+    why = _unwritable(getattr(args, name), folder)
+    if why:
+        return f"--{name.replace('_', '-')} {why}"
+    if args.command == "avatar" and bool(args.photos) == bool(args.sample):
+        return "give either PHOTO(s) or --sample"
+    if args.command in ("lipsync", "track", "livelink"):
+        if not (os.path.isfile(args.avatar) and args.avatar.lower().endswith(".blend")):
+            return f"AVATAR.blend: {args.avatar} is not a .blend file"
+        if not args.out.lower().endswith(".blend"):
+            return f"--out must name a .blend file, not {args.out}"
+        source = {"lipsync": "audio", "track": "video", "livelink": "csv"}[args.command]
+        if not os.path.exists(getattr(args, source)):
+            return f"{source}: {getattr(args, source)} does not exist"
+    if args.command == "track" and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
+        return f"--fps must be a frame rate above 0, not {args.fps}"
+    if args.command == "crowd":
+        if args.variants < 0:
+            return f"--variants must be 0 or more, not {args.variants}"
+        if not args.photos and not args.variants:
+            return "nothing to make: give --photos DIR and/or --variants N"
+        if args.photos and not os.path.isdir(args.photos):
+            return f"--photos: {args.photos} is not a folder"
+        if args.around and not os.path.isfile(args.around):
+            return f"--around: {args.around} is not a file"
+        if args.spacing is not None and not (math.isfinite(args.spacing) and args.spacing > 0):
+            return f"--spacing must be a distance above 0, not {args.spacing}"
+        if args.shard:
+            i, _, n = args.shard.partition("/")
+            if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
+                return f"--shard must be i/N with 1 <= i <= N, not {args.shard}"
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="likeness", description="Photo to rigged head avatar.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -367,8 +433,9 @@ def main(argv=None):
     p.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="the --out folders of the shards")
     p.add_argument("--out", required=True, help="output folder")
     args = parser.parse_args(argv)
-    if args.command == "avatar" and bool(args.photos) == bool(args.sample):
-        parser.error("give either PHOTO(s) or --sample")
+    problem = argument_problem(args)
+    if problem:
+        parser.error(problem)          # exit 2, before any work
     sys.path.insert(0, ROOT)
     try:
         {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
@@ -380,13 +447,21 @@ def main(argv=None):
         addon = sys.modules.get(EXTENSION_MODULE)      # the extension's workers (the fit runs none)
         if addon is not None:
             addon.core.worker_client.stop_all()
+        if PROFILE[0]:
+            import shutil
+            shutil.rmtree(PROFILE[0], ignore_errors=True)
     return 0
 
 
 def exit_now(code):
     """Leave without Blender's own teardown: bpy 4.2 as a module crashes there (it frees Python
     classes after Python has stopped) once a glb with hair curves was written, turning a
-    finished job's exit code 0 into 139. Everything was written and closed before this."""
+    finished job's exit code 0 into 139. Everything was written and closed before this; the
+    one thing the teardown would still do, removing Blender's temp folder, is done here."""
+    bpy = sys.modules.get("bpy")
+    if bpy is not None and os.path.isdir(bpy.app.tempdir):
+        import shutil
+        shutil.rmtree(bpy.app.tempdir, ignore_errors=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

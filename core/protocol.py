@@ -9,6 +9,8 @@ Bulk data never goes through the pipes: jobs name files and folders.
 """
 import json
 
+INTERNAL_ERROR = "InternalError"     # an error's kind when the worker itself failed (a bug, not the input)
+
 
 def encode(**msg):
     return (json.dumps(msg, separators=(",", ":")) + "\n").encode("utf-8")

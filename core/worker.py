@@ -103,9 +103,10 @@ class Worker:
         except errors.LikenessError as exc:
             self.send(type="error", id=job_id, kind=exc.kind, message=str(exc))
         except Exception as exc:  # noqa: BLE001 - reported to Blender, the worker lives on
-            self.send(type="log", id=job_id, level="error", message=traceback.format_exc())
-            self.send(type="error", id=job_id, kind="InternalError",
-                      message=f"Unexpected error ({type(exc).__name__}: {exc}). See the worker log.")
+            traceback.print_exc(file=sys.stderr)          # the client keeps stderr in the worker log
+            sys.stderr.flush()
+            self.send(type="error", id=job_id, kind=self.protocol.INTERNAL_ERROR,
+                      message=f"Unexpected error ({type(exc).__name__}: {exc}).")
         finally:
             self.cancelled.discard(job_id)
 

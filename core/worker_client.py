@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 START_TIMEOUT_S = 120.0
+LOG_DIR = os.path.join(tempfile.gettempdir(), "likeness-logs")    # every worker's log, in one place
+KEEP_LOGS = 20                                                     # the newest; older ones are removed
 
 
 def clean_environment():
@@ -31,6 +33,9 @@ def clean_environment():
     env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # torch makes its compiler cache folder in the temp folder at import: a user cache instead
+    env.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "likeness",
+                                                           "torchinductor"))
     return env
 
 
@@ -40,7 +45,7 @@ class WorkerClient:
         self.proc = None
         self.messages = None
         self.stderr_tail = deque(maxlen=40)
-        self.log_path = os.path.join(tempfile.gettempdir(), f"likeness-worker-{os.getpid()}.log")
+        self.log_path = new_log_path()
         self._ids = itertools.count(1)
         self.running = set()
         self._orphans = []        # errors for the jobs of a worker that died before poll() saw it
@@ -147,6 +152,8 @@ class WorkerClient:
                 break
             if msg["type"] in ("result", "error"):
                 self.running.discard(msg.get("id"))
+            if msg["type"] == "error" and msg.get("kind") == protocol.INTERNAL_ERROR:
+                msg["message"] += f" The worker's log holds the details: {self.log_path}"
             if msg["type"] == "log":
                 log.info("worker: %s", msg.get("message"))
             out.append(msg)
@@ -189,6 +196,19 @@ class WorkerClient:
             if deadline is not None and time.monotonic() > deadline:
                 self.cancel(job_id)
                 raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
+
+
+def new_log_path():
+    """This process's worker log under LOG_DIR; the oldest logs beyond KEEP_LOGS are removed."""
+    os.makedirs(LOG_DIR, exist_ok=True)
+    logs = sorted((os.path.join(LOG_DIR, n) for n in os.listdir(LOG_DIR) if n.endswith(".log")),
+                  key=lambda p: os.path.getmtime(p) if os.path.exists(p) else 0, reverse=True)
+    for old in logs[KEEP_LOGS - 1:]:
+        try:
+            os.remove(old)
+        except OSError:
+            pass
+    return os.path.join(LOG_DIR, f"worker-{os.getpid()}.log")
 
 
 _clients = {}

@@ -55,6 +55,7 @@ class CrowdRun:
         self.work_dir = tempfile.mkdtemp(prefix="likeness-crowd-")
         self.in_flight = {}            # job id -> (character, result folder)
         self.made, self.failed = [], []
+        self.retried = set()           # characters sent again after their worker died
         self.base_dir, self.base_job = None, None
         self.started = time.perf_counter()
         self.cancelled = False
@@ -86,7 +87,11 @@ class CrowdRun:
                 self._base_done(msg)
             elif msg.get("id") in self.in_flight:
                 char, out_dir = self.in_flight.pop(msg["id"])
-                if msg["type"] == "error":
+                if msg["type"] == "error" and msg.get("kind") == errors.WorkerDied.kind \
+                        and char.index not in self.retried:
+                    self.retried.add(char.index)         # once more, on the restarted worker
+                    self.pending.insert(0, char)             # (its folder is written anew)
+                elif msg["type"] == "error":
                     self._fail(char, msg["message"], msg.get("kind"))
                 elif self.full_body and not out_dir.endswith(BODY_SUFFIX):
                     # the head is made: the body carries its identity (the outfit from the crowd's seed)

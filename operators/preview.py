@@ -5,6 +5,7 @@ the user's scene and its render settings are untouched.
 """
 import math
 import os
+import shutil
 import tempfile
 
 import bpy
@@ -25,6 +26,7 @@ def render(context, rig, path):
     height = max(c.z for c in corners) - min(c.z for c in corners)
 
     scene = bpy.data.scenes.new("Likeness Preview")
+    tmp = tempfile.mkdtemp(prefix="likeness-preview-")
     try:
         scene.collection.children.link(rig.users_collection[0])
         scene.render.engine = "CYCLES"
@@ -57,7 +59,6 @@ def render(context, rig, path):
         scene.camera = cam_ob
         distance = height * 2.6 * cam.lens / 36.0 * 0.5 + 0.15
         tiles = []
-        tmp = tempfile.mkdtemp(prefix="likeness-preview-")
         for name, yaw in VIEWS:
             a = math.radians(yaw)
             cam_ob.location = centre + Vector((distance * math.sin(a), -distance * math.cos(a), 0.0))
@@ -78,6 +79,7 @@ def render(context, rig, path):
         out.save()
         bpy.data.images.remove(out)
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         for ob in objs:
             bpy.data.objects.remove(ob)
         for db in made:

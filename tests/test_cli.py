@@ -17,8 +17,9 @@ def likeness_command():
     return exe
 
 
-def run(*args):
-    return subprocess.run([likeness_command(), *args], capture_output=True, text=True, timeout=600)
+def run(*args, env=None):
+    return subprocess.run([likeness_command(), *args], capture_output=True, text=True, timeout=600,
+                          env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,47 @@ def test_bad_photo_exit_code_and_message(tmp_path):
 def test_usage_error_exit_code(tmp_path):
     proc = run("avatar", "--out", str(tmp_path))
     assert proc.returncode == 2 and "PHOTO(s) or --sample" in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("crowd", "--out", "{tmp}/c"), "nothing to make"),
+    (("crowd", "--variants", "-3", "--out", "{tmp}/c"), "--variants must be 0 or more"),
+    (("crowd", "--variants", "2", "--shard", "3/2", "--out", "{tmp}/c"), "--shard must be i/N"),
+    (("crowd", "--variants", "2", "--shard", "abc", "--out", "{tmp}/c"), "--shard must be i/N"),
+    (("crowd", "--photos", "{tmp}/file.txt", "--out", "{tmp}/c"), "is not a folder"),
+    (("crowd", "--variants", "2", "--out", "{tmp}/file.txt"), "is a file, not a folder"),
+    (("avatar", "{photo}", "--out", ""), "--out is empty"),
+    (("avatar", "{photo}", "--out", "/proc/likeness"), "cannot write in /proc"),
+    (("avatar", "{photo}", "--out", "{tmp}/file.txt/sub"), "is a file, not a folder"),
+    (("track", "{tmp}/missing.blend", "{tmp}", "--out", "{tmp}/t.blend"), "is not a .blend file"),
+    (("track", "{tmp}/file.txt", "{tmp}", "--out", "{tmp}/t.blend"), "is not a .blend file"),
+    (("track", "{tmp}/a.blend", "{tmp}", "--out", "{tmp}/t.blend", "--fps", "nan"), "--fps must be"),
+    (("track", "{tmp}/a.blend", "{tmp}", "--out", "{tmp}/t.blend", "--fps", "-5"), "--fps must be"),
+    (("lipsync", "{tmp}/a.blend", "{tmp}/nope.wav", "--out", "{tmp}/t.blend"), "does not exist"),
+    (("lipsync", "{tmp}/a.blend", "{tmp}/file.txt", "--out", "{tmp}"), "is a folder, not a file"),
+])
+def test_wrong_arguments_exit_2_before_any_work(tmp_path, args, message):
+    (tmp_path / "file.txt").write_text("a file")
+    (tmp_path / "a.blend").write_bytes(b"BLENDER")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = run(*(a.format(tmp=tmp_path, photo=data_path("faces", "lfpw", "image_0001.png")) for a in args))
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr[-1500:]
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before        # nothing written
+
+
+def test_nothing_left_in_the_temp_folder(tmp_path):
+    """After a command, successful or not, the temp folder holds only the rotated worker logs."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"TMPDIR": str(tmp)}
+    photo = data_path("faces", "lfpw", "image_0001.png")
+    ok = run("avatar", photo, "--out", str(tmp_path / "ok"), "--texture-size", "1024", "--hair", "none", env=env)
+    assert ok.returncode == 0, ok.stderr[-1500:]
+    bad = run("avatar", str(tmp_path / "ok" / "report.json"), "--out", str(tmp_path / "bad"), env=env)
+    assert bad.returncode == 1
+    assert sorted(p.name for p in tmp.iterdir()) == ["likeness-logs"]
+    assert all(p.suffix == ".log" for p in (tmp / "likeness-logs").iterdir())
 
 
 def test_sample_photo_main_job(tmp_path):

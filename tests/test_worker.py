@@ -89,6 +89,18 @@ def test_a_job_in_flight_fails_when_the_next_submit_finds_its_worker_dead(client
     assert seen[second]["type"] == "result"
 
 
+def test_an_unexpected_error_names_the_log_that_holds_its_traceback(client):
+    with pytest.raises(errors.LikenessError) as info:
+        client.run("avatar")                      # no photos: a bug's KeyError, not a user error
+    message = str(info.value)
+    assert "Unexpected error (KeyError" in message and client.log_path in message
+    assert os.path.dirname(client.log_path) == worker_client.LOG_DIR
+    deadline = time.monotonic() + 10
+    while "Traceback" not in open(client.log_path).read() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "KeyError" in open(client.log_path).read().split("Traceback")[-1]
+
+
 def test_worker_exits_when_blender_goes_away(tmp_path):
     """A parent that dies without cleaning up leaves no worker behind."""
     script = textwrap.dedent(f"""

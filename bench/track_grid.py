@@ -20,8 +20,8 @@ from core import detect, fit, track  # noqa: E402
 def clips_and_speaker():
     """The GRID clips, and the speaker's identity fitted once on the first frame."""
     clips = grid_clips()
-    first, _ = track.frames(clips[0])
-    return clips, fit.fit(detect.detect(first[0]).landmarks, (first[0].shape[1], first[0].shape[0]))
+    first = next(track.frames(clips[0])[0])
+    return clips, fit.fit(detect.detect(first).landmarks, (first.shape[1], first.shape[0]))
 
 
 def main():
@@ -32,6 +32,7 @@ def main():
     rates, errors = [], []
     for clip in clips[:args.clips]:
         images, fps = track.frames(clip)
+        images = list(images)
         tr = track.track(images, fps, ident.phenotype, ident.local_changes)
         rates.append(len(images) / tr.seconds)
         errors.append(np.nanmean(tr.residual_px))

@@ -160,6 +160,7 @@ def main():
     for it in ident.local:
         local[hm_labels.index(it.label)] = it.value
     images, fps = track.frames(folder)
+    images = list(images)
     tr = track.track(images, fps, np.array([p.value for p in ident.phenotype]), local)
     labels = fit.basis().hm.facial_action_labels
     if args.keep:

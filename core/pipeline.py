@@ -5,6 +5,7 @@ Cancelled (the worker's cancel flag) so a job stops at the next stage boundary.
 """
 import dataclasses
 import functools
+import itertools
 import logging
 import os
 import time
@@ -443,11 +444,12 @@ def track_video(video, phenotype, local_changes, out_path, fps=None):
     for label, value in local_changes.items():
         local[hm.local_change_labels.index(label)] = value
     images, fps = track.frames(video, fps)
-    if not images:
+    first = next(images, None)
+    if first is None:
         from .errors import BadImage
         what = "images" if os.path.isdir(video) else "video frames"
         raise BadImage(f"{os.path.basename(os.path.normpath(video))} holds no {what} Likeness can read.")
-    tr = track.track(images, fps, np.asarray(phenotype, np.float64), local)
+    tr = track.track(itertools.chain([first], images), fps, np.asarray(phenotype, np.float64), local)
     names = list(hm.facial_action_labels)
     head_rotation = np.einsum("ij,njk->nik", fit.FRONTAL.T, tr.rotations)    # in the head's world frame
     gaze = track.gaze_rotations(tr.weights, names)
@@ -456,7 +458,7 @@ def track_video(video, phenotype, local_changes, out_path, fps=None):
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              head_rotation=head_rotation.astype(np.float32), found=tr.found, fps=np.float32(fps),
              **{f"rotation_{eye}": gaze[eye].astype(np.float32) for eye in track.EYES})
-    return {"path": out_path, "frames": len(images), "found": int(tr.found.sum())}
+    return {"path": out_path, "frames": len(tr.found), "found": int(tr.found.sum())}
 
 
 def full_body(head_dir, out_dir, seed=0, outfit=True):

@@ -49,27 +49,37 @@ GAZE_KEYS = {"eye.L": ("eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "ey
 
 
 def frames(path, fps=None):
-    """RGB frames and frame rate of a video file, or of a folder of images (sorted by name,
-    at ``fps``, default 25)."""
+    """(RGB frames, frame rate) of a video file, or of a folder of images (sorted by name, at
+    ``fps``, default 25). The frames are an iterator, read one at a time as they are used, so
+    tracking a long video holds one frame, not the whole video."""
+    if not os.path.exists(path):
+        raise BadImage(f"{path} does not exist.")
     if os.path.isdir(path):
         return _image_sequence(path), float(fps or SEQUENCE_FPS)
     import cv2
     cap = cv2.VideoCapture(path)
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    out = []
-    while True:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        out.append(np.ascontiguousarray(bgr[:, :, ::-1]))
-    return out, float(fps)
+    return _video_frames(cap), float(cap.get(cv2.CAP_PROP_FPS) or 25.0)
+
+
+def _video_frames(cap):
+    try:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                return
+            yield np.ascontiguousarray(bgr[:, :, ::-1])
+    finally:
+        cap.release()
 
 
 def _image_sequence(folder):
-    images = [image_io.read_photo(p) for p in image_io.images_in(folder)]
-    if len({im.shape for im in images}) > 1:
-        raise BadImage(f"The images in {os.path.basename(folder)} differ in size: a sequence needs one size.")
-    return images
+    shape = None
+    for path in image_io.images_in(folder):
+        image = image_io.read_photo(path)
+        if shape is not None and image.shape != shape:
+            raise BadImage(f"The images in {os.path.basename(folder)} differ in size: a sequence needs one size.")
+        shape = image.shape
+        yield image
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,33 +120,35 @@ def _smooth(prev, new):
 
 
 def track(images, fps, phenotype, local_changes):
-    """Track a list of RGB frames; raises NoFaceFound when no frame shows a face."""
+    """Track RGB frames (any iterable, consumed one frame at a time); raises NoFaceFound when no
+    frame shows a face."""
     halves = fit.identity_halves(local_changes)
     mesh = _video_mesh()
-    n = len(images)
-    weights = np.zeros((n, 52))
-    rotations = np.tile(fit.FRONTAL, (n, 1, 1))
-    found = np.zeros(n, bool)
-    residual = np.full(n, np.nan)
+    weights, rotations, found, residual = [], [], [], []
     state = None
     t0 = time.perf_counter()
-    for i, rgb in enumerate(images):
+    for rgb in images:
         h, w = rgb.shape[:2]
         res = mesh.process(rgb)
         if res.multi_face_landmarks:
             lm = np.array([(p.x * w, p.y * h) for p in res.multi_face_landmarks[0].landmark])
             first = state is None                             # no face in any earlier frame
             view, state = fit.fit_expression(lm, (w, h), phenotype, halves, previous=state)
-            found[i] = True
-            residual[i] = view.residual_px
             e = view.facial_actions
-            weights[i] = e if first else _smooth(weights[i - 1], e)
-            rotations[i] = view.rotation
-        elif i > 0:
-            weights[i], rotations[i] = weights[i - 1], rotations[i - 1]
+            weights.append(e if first else _smooth(weights[-1], e))
+            rotations.append(view.rotation)
+            found.append(True)
+            residual.append(view.residual_px)
+        else:             # the last face's values (frames before the first face: see below)
+            weights.append(weights[-1] if weights else np.zeros(52))
+            rotations.append(rotations[-1] if rotations else fit.FRONTAL)
+            found.append(False)
+            residual.append(np.nan)
     mesh.close()
-    if not found.any():
+    if not any(found):
         raise NoFaceFound("No face was found in any frame of the video.")
+    weights, rotations = np.array(weights, np.float64), np.array(rotations, np.float64)
+    found, residual = np.array(found), np.array(residual, np.float64)
     first = int(np.argmax(found))                 # frames before the first face take its values
     weights[:first], rotations[:first] = weights[first], rotations[first]
     return Track(weights, rotations, found, residual, fps, time.perf_counter() - t0)

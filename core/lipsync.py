@@ -54,6 +54,7 @@ MOUTH_KEYS = sorted({name for weights in _VISEMES.values() for name in weights})
 LIFE_KEYS = ["eyeBlinkLeft", "eyeBlinkRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight"]
 BLINK_GAP_S = (1.5, 6.0)      # seconds between blinks, drawn uniformly (people blink ~15 times a minute)
 PHRASE_PAUSE_S = 0.25         # a silence at least this long ends a phrase
+MIN_AUDIO_S = 0.1             # shorter than one syllable: nothing to lip-sync
 
 
 def load_audio(path):
@@ -88,7 +89,10 @@ def _model(*parts):
 
 
 def _check_speech(pcm):
-    if len(pcm) == 0 or np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) < SILENCE_RMS:
+    if len(pcm) < MIN_AUDIO_S * RATE:
+        raise NoSpeech(f"The audio lasts {1000 * len(pcm) / RATE:.0f} ms: too short to lip-sync "
+                       f"(at least {1000 * MIN_AUDIO_S:.0f} ms).")
+    if np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) < SILENCE_RMS:
         raise NoSpeech("The audio is silent: there is no speech to lip-sync.")
 
 
@@ -105,7 +109,7 @@ def phonemes(pcm):
     dec = Decoder(hmm=_model("en-us"), allphone=_model("en-us-phone.lm.bin"),
                   lw=2.0, pip=0.3, beam=1e-200, pbeam=1e-20, logfn=os.devnull)
     _decode(dec, pcm)
-    return [(s.word, s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S) for s in dec.seg()]
+    return [(s.word, s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S) for s in dec.seg() or ()]
 
 
 def transcript_words(text, dec):

@@ -235,6 +235,8 @@ def measure_iris(photo, landmarks):
         x1, y1 = np.ceil(c + r).astype(int) + 1
         h, w = photo.shape[:2]
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 <= x0 or y1 <= y0:                   # the eye lies outside the photo
+            continue
         yy, xx = np.mgrid[y0:y1, x0:x1]
         d = np.hypot(xx - c[0], yy - c[1]) / r
         ring = (d > 0.45) & (d < 0.9)

@@ -94,6 +94,17 @@ def test_silence_is_refused_with_a_message(tmp_path):
         lipsync.lipsync(str(path), 24.0, NAMES)
 
 
+def test_a_millisecond_of_audio_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "click.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.random.default_rng(0).normal(0, 3000, 16)).astype(np.int16).tobytes())
+    with pytest.raises(lipsync.NoSpeech, match="1 ms: too short"):
+        lipsync.lipsync(str(path), 24.0, NAMES)
+
+
 def test_a_file_without_sound(tmp_path):
     with pytest.raises(lipsync.BadAudio, match="no sound track|could not be read"):
         lipsync.load_audio(data_path("faces", "lfpw", "image_0001.png"))

@@ -75,3 +75,17 @@ def test_push_pull_fill_keeps_known_values_at_any_size():
         seen = weight == 1
         assert np.allclose(filled[seen], color[seen], atol=1e-5)
         assert filled[~seen].min() >= 0 and filled[~seen].max() <= 1
+
+
+def test_iris_colour_of_a_face_partly_outside_the_photo():
+    """An eye beyond the photo's edge is left out of the iris colour (it was a numpy error)."""
+    photo = np.full((100, 100, 3), (60, 90, 150), np.uint8)
+    lm = np.zeros((478, 2))
+    for centre, rim, at in ((468, range(469, 473), (-40.0, 50.0)), (473, range(474, 478), (60.0, 50.0))):
+        lm[centre] = at
+        lm[list(rim)] = np.array(at) + [(6, 0), (0, 6), (-6, 0), (0, -6)]
+    rgb = texture.measure_iris(photo, lm)
+    assert np.allclose(rgb, np.array((60, 90, 150)) / 255.0)
+    lm[473] = (140.0, 50.0)                                  # both eyes outside: the default colour
+    lm[474:478] = lm[473] + np.array([(6, 0), (0, 6), (-6, 0), (0, -6)])
+    assert len(texture.measure_iris(photo, lm)) == 3

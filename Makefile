@@ -12,7 +12,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BLENDER_EXT = $(PY) $(wildcard $(VENV)/lib/python3.11/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py)
 ZIP := dist/likeness-$(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml).zip
 
-.PHONY: setup demo test test-main matrix extension clean
+.PHONY: setup demo test test-fast test-main matrix extension clean
+# The fast tier: core and worker-protocol tests without Blender (about 35 s here).
+FAST_TESTS := tests/test_core_colour.py tests/test_core_hair_strands.py tests/test_core_lipsync.py \
+              tests/test_runtime.py tests/test_worker.py
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -38,6 +41,9 @@ demo: setup
 	$(VENV)/bin/likeness avatar --sample --out out/sample --glb --preview
 
 test: test-main matrix
+
+test-fast: setup
+	$(PY) -m pytest -q $(FAST_TESTS)
 
 test-main: setup
 	$(PY) -m pytest -q tests --ignore=tests/matrix

@@ -200,6 +200,11 @@ def crowd(args):
     if not summary:
         raise CommandError(bpy.context.window_manager.likeness_status.message or "the crowd failed")
     summary["job"] = job
+    for f in summary["failed"]:
+        print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
+    if not summary["characters"]:                 # the summary says why; no empty crowd.blend
+        _write_summary(out, summary)
+        raise CommandError("no character could be made")
     bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, CROWD_BLEND), compress=True)
     if args.glb or args.fbx:
         for char in summary["characters"]:
@@ -211,12 +216,8 @@ def crowd(args):
     if args.glb:
         _validate_glbs(out, summary["characters"])
     _write_summary(out, summary)
-    for f in summary["failed"]:
-        print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
     print(f"likeness: crowd written to {out}: {len(summary['characters'])} characters, "
           f"{len(summary['failed'])} skipped, {summary['characters_per_minute']} per minute")
-    if not summary["characters"]:
-        raise CommandError("no character could be made")
 
 
 def crowd_merge(args):

@@ -237,3 +237,14 @@ def test_a_crowd_goes_on_when_its_worker_is_killed(tmp_path, seed):
     summary = _summary(out)
     done = sorted([c["index"] for c in summary["characters"]] + [f["index"] for f in summary["failed"]])
     assert done == list(range(10)) and len(summary["characters"]) >= 9, summary["failed"]
+
+
+def test_a_crowd_of_nothing_but_bad_photos_writes_no_blend(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "broken.jpg").write_bytes(b"not a JPEG")
+    proc = run("crowd", "--photos", str(photos), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "no character could be made" in proc.stderr
+    assert "broken.jpg" in proc.stderr
+    assert not (tmp_path / "out" / "crowd.blend").exists()
+    assert [f["name"] for f in _summary(tmp_path / "out")["failed"]] == ["broken"]

@@ -55,6 +55,7 @@ LIFE_KEYS = ["eyeBlinkLeft", "eyeBlinkRight", "browInnerUp", "browOuterUpLeft", 
 BLINK_GAP_S = (1.5, 6.0)      # seconds between blinks, drawn uniformly (people blink ~15 times a minute)
 PHRASE_PAUSE_S = 0.25         # a silence at least this long ends a phrase
 MIN_AUDIO_S = 0.1             # shorter than one syllable: nothing to lip-sync
+NOISE_FLATNESS = 0.25         # the louder half of speech measures ~0.001; white noise ~0.56
 
 
 def load_audio(path):
@@ -94,6 +95,24 @@ def _check_speech(pcm):
                        f"(at least {1000 * MIN_AUDIO_S:.0f} ms).")
     if np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) < SILENCE_RMS:
         raise NoSpeech("The audio is silent: there is no speech to lip-sync.")
+
+
+def noise_warning(pcm):
+    """A warning when the recording sounds like noise rather than a voice: the median spectral
+    flatness (geometric over arithmetic mean of the power spectrum) of its louder 25 ms frames
+    is high, as for hiss or white noise, where speech and singing are tonal."""
+    n, hop = int(0.025 * RATE), int(0.01 * RATE)
+    frames = np.lib.stride_tricks.sliding_window_view(pcm.astype(np.float64), n)[::hop]
+    rms = np.sqrt((frames ** 2).mean(1))
+    loud = frames[rms >= max(SILENCE_RMS, np.median(rms))]
+    if not len(loud):
+        return []
+    power = np.abs(np.fft.rfft(loud * np.hanning(n), axis=1)) ** 2 + 1e-10
+    flatness = float(np.median(np.exp(np.log(power).mean(1)) / power.mean(1)))
+    if flatness < NOISE_FLATNESS:
+        return []
+    return [f"The recording sounds like noise rather than a voice (spectral flatness {flatness:.2f}); "
+            "the mouth will move with the noise."]
 
 
 def _decode(dec, pcm):
@@ -209,6 +228,7 @@ def lipsync(path, fps, names, transcript=None, life_seed=None):
     LIFE_KEYS among ``names`` get blinks and brow raises."""
     pcm = load_audio(path)
     phones, warnings = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
+    warnings = noise_warning(pcm) + warnings
     duration = len(pcm) / RATE
     weights = weights_per_frame(phones, duration, fps, names)
     if life_seed is not None:

@@ -105,6 +105,19 @@ def test_a_millisecond_of_audio_is_refused_with_a_message(tmp_path):
         lipsync.lipsync(str(path), 24.0, NAMES)
 
 
+def test_noise_is_lip_synced_with_a_warning_speech_without(tmp_path):
+    path = tmp_path / "hiss.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.random.default_rng(0).normal(0, 3000, 32000)).astype(np.int16).tobytes())
+    _, _, warnings = lipsync.lipsync(str(path), 24.0, NAMES)
+    assert any("noise rather than a voice" in w for w in warnings)
+    for clip in (("speech", "praatio", "bobby.wav"), ("speech", "grid_s1_dev", "bbaf2n.mpg")):
+        assert not lipsync.noise_warning(lipsync.load_audio(data_path(*clip)))
+
+
 def test_a_file_without_sound(tmp_path):
     with pytest.raises(lipsync.BadAudio, match="no sound track|could not be read"):
         lipsync.load_audio(data_path("faces", "lfpw", "image_0001.png"))

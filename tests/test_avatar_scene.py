@@ -317,18 +317,22 @@ class _Layout:
         return call
 
 
-def test_panels_draw_for_an_avatar(avatar):
+def draw_panels(rig):
+    """{panel: what its draw code laid out} for the sidebar's panels with ``rig`` active."""
     import bpy
-    bpy.context.view_layer.objects.active = avatar["rig"]
-    drawn = []
+    bpy.context.view_layer.objects.active = rig
+    logs = {}
     for name in ("LIKENESS_PT_main", "LIKENESS_PT_crowd", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions",
                  "LIKENESS_PT_identity"):
         cls = getattr(bpy.types, name)
         assert not hasattr(cls, "poll") or cls.poll(bpy.context), name
-        log = []
-        cls.draw(type("Panel", (), {"layout": _Layout(log)})(), bpy.context)
-        drawn.append((name, log))
-    logs = dict(drawn)
+        logs[name] = []
+        cls.draw(type("Panel", (), {"layout": _Layout(logs[name])})(), bpy.context)
+    return logs
+
+
+def test_panels_draw_for_an_avatar(avatar):
+    logs = draw_panels(avatar["rig"])
     sliders = [e for e in logs["LIKENESS_PT_expressions"] if e[0] == "prop"]
     assert sorted(e[2] for e in sliders) == sorted(ARKIT_52)
     assert ("operator", "likeness.build_avatar") in logs["LIKENESS_PT_main"]

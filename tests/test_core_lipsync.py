@@ -83,36 +83,28 @@ def test_blinks_and_brows_on_a_long_take():
     assert not np.array_equal(blink, lipsync.life(take, 60.0, FPS, seed=8)["eyeBlinkLeft"])
 
 
-def test_silence_is_refused_with_a_message(tmp_path):
-    path = tmp_path / "room_tone.wav"
+def write_noise(path, rate, samples, level):
+    """A mono 16-bit wav of Gaussian noise: ``samples`` samples at ``rate`` Hz, RMS ``level``."""
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(44100)
-        w.writeframes((np.random.default_rng(0).normal(0, 3, 44100 * 2)).astype(np.int16).tobytes())
+        w.setframerate(rate)
+        w.writeframes((np.random.default_rng(0).normal(0, level, samples)).astype(np.int16).tobytes())
+    return str(path)
+
+
+def test_silence_is_refused_with_a_message(tmp_path):
     with pytest.raises(lipsync.NoSpeech, match="silent"):
-        lipsync.lipsync(str(path), 24.0, NAMES)
+        lipsync.lipsync(write_noise(tmp_path / "room_tone.wav", 44100, 44100 * 2, 3), 24.0, NAMES)
 
 
 def test_a_millisecond_of_audio_is_refused_with_a_message(tmp_path):
-    path = tmp_path / "click.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((np.random.default_rng(0).normal(0, 3000, 16)).astype(np.int16).tobytes())
     with pytest.raises(lipsync.NoSpeech, match="1 ms: too short"):
-        lipsync.lipsync(str(path), 24.0, NAMES)
+        lipsync.lipsync(write_noise(tmp_path / "click.wav", 16000, 16, 3000), 24.0, NAMES)
 
 
 def test_noise_is_lip_synced_with_a_warning_speech_without(tmp_path):
-    path = tmp_path / "hiss.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((np.random.default_rng(0).normal(0, 3000, 32000)).astype(np.int16).tobytes())
-    _, _, warnings = lipsync.lipsync(str(path), 24.0, NAMES)
+    _, _, warnings = lipsync.lipsync(write_noise(tmp_path / "hiss.wav", 16000, 32000, 3000), 24.0, NAMES)
     assert any("noise rather than a voice" in w for w in warnings)
     for clip in (("speech", "praatio", "bobby.wav"), ("speech", "grid_s1_dev", "bbaf2n.mpg")):
         assert not lipsync.noise_warning(lipsync.load_audio(data_path(*clip)))

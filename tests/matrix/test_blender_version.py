@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import ARKIT_52, EXTENSION_MODULE, REPO, USER_RESOURCES, data_path, read_glb_json, runtime_python, world_vertices
-from test_avatar_scene import _Layout
+from test_avatar_scene import _Layout, draw_panels
 from test_livelink import write_take
 
 PHOTO = ("faces", "lfpw", "image_0001.png")
@@ -128,16 +128,7 @@ def test_identity_slider_and_expressions(addon, cards):
 def test_panels_and_preferences_draw(addon, cards):
     """The sidebar's panels and the preferences run their draw code against this Blender's API."""
     bpy = open_blend(cards / "avatar.blend")
-    rig, _ = the_avatar(bpy)
-    bpy.context.view_layer.objects.active = rig
-    ops = set()
-    for name in ("LIKENESS_PT_main", "LIKENESS_PT_crowd", "LIKENESS_PT_runtime", "LIKENESS_PT_expressions",
-                 "LIKENESS_PT_identity"):
-        cls = getattr(bpy.types, name)
-        assert not hasattr(cls, "poll") or cls.poll(bpy.context), name
-        log = []
-        cls.draw(type("Panel", (), {"layout": _Layout(log)})(), bpy.context)
-        ops |= {e[1] for e in log if e[0] == "operator"}
+    ops = {e[1] for log in draw_panels(the_avatar(bpy)[0]).values() for e in log if e[0] == "operator"}
     assert {"likeness.build_avatar", "likeness.build_crowd", "likeness.install_runtime", "likeness.lipsync"} <= ops
     prefs = bpy.context.preferences.addons[EXTENSION_MODULE].preferences
     log = []

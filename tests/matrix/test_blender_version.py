@@ -178,6 +178,12 @@ def test_live_link_import_and_fbx(addon, likeness, cards, tmp_path):
     rig, head = the_avatar(bpy)
     assert {fc.data_path for fc in addon.operators.compat.fcurves_of(rig)} >= {
         'pose.bones["head"].rotation_quaternion'}
+    # the FBX reads back into this Blender: the armature and a head with the 52 keys
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert bpy.ops.import_scene.fbx(filepath=str(tmp_path / "live.fbx")) == {"FINISHED"}
+    assert [ob for ob in bpy.data.objects if ob.type == "ARMATURE"]
+    keyed = [ob for ob in bpy.data.objects if ob.type == "MESH" and ob.data.shape_keys]
+    assert any({k.name for k in ob.data.shape_keys.key_blocks} >= set(ARKIT_52) for ob in keyed)
 
 
 def test_crowd_of_three(likeness, tmp_path):

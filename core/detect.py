@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 DETECT_MAX_SIDE = 1920        # photos are scaled down to this for detection only
 MIN_FACE_PX = 48              # narrower faces (eye corner to eye corner x 2.5) are refused
 MAX_FACES = 6
+# A face crop turned a quarter, a half or three quarters must look this much more like a face
+# to the close-range detector than as it is, for the photo to be turned (on the 70 annotated
+# photos: upright ones never came within 0.01, 47 of the 54 upside-down ones that showed a
+# "face" at all beat it by more)
+TURN_MARGIN = 0.05
 
 
 @dataclasses.dataclass
@@ -104,6 +109,59 @@ def detect(rgb):
                            f"{MIN_FACE_PX}. Use a closer or larger photo.")
     return Detection(landmarks=face[:, :2].copy(), depth=face[:, 2].copy(),
                      faces_detected=len(meshes), face_width_px=width, warnings=warnings)
+
+
+@functools.lru_cache(maxsize=1)
+def _close_face_detector():
+    import mediapipe as mp
+    return mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.1)
+
+
+def _face_score(rgb):
+    res = _close_face_detector().process(np.ascontiguousarray(rgb))
+    return max((d.score[0] for d in res.detections or []), default=0.0)
+
+
+def upright_turns(rgb, landmarks):
+    """The quarter turns (np.rot90's k) that set the face at ``landmarks`` upright: 0 unless its
+    crop, turned, looks clearly more like a face. (mediapipe's mesh finds an upright "face"
+    inside an upside-down one: eyes on the nostrils, a mouth on the brows.)"""
+    import cv2
+    h, w = rgb.shape[:2]
+    c = landmarks.mean(0)
+    half = 0.75 * max(np.ptp(landmarks[:, 0]), np.ptp(landmarks[:, 1]))
+    x0, y0 = int(max(c[0] - half, 0)), int(max(c[1] - half, 0))
+    x1, y1 = int(min(c[0] + half, w)), int(min(c[1] + half, h))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return 0
+    crop = cv2.resize(rgb[y0:y1, x0:x1], (192, 192), interpolation=cv2.INTER_AREA)
+    scores = [_face_score(np.rot90(crop, k)) for k in range(4)]
+    best = 1 + int(np.argmax(scores[1:]))
+    return best if scores[best] > scores[0] + TURN_MARGIN else 0
+
+
+def detect_upright(rgb):
+    """(the photo turned upright, the Detection in it). An upside-down or sideways photo is
+    turned (with a warning); one whose face is found only when turned is turned too."""
+    try:
+        det = detect(rgb)
+        turns = [upright_turns(rgb, det.landmarks)]
+    except NoFaceFound:
+        det, turns = None, [2, 1, 3]
+    for k in turns:
+        if k == 0:
+            break
+        turned = np.ascontiguousarray(np.rot90(rgb, k))
+        try:
+            found = detect(turned)
+        except NoFaceFound:
+            continue
+        how = "upside down" if k == 2 else "on its side"
+        found.warnings.insert(0, f"The photo was {how}: it was turned {90 * k} degrees to set the face upright.")
+        return turned, found
+    if det is None:
+        detect(rgb)                 # raises the no-face error again
+    return rgb, det
 
 
 def detect_or_none(rgb):

@@ -191,3 +191,23 @@ def test_identity_stays_put_while_talking():
         i += 1
     assert len(heads) >= 7
     assert measure.identity_spread_mm(heads) < 1.0
+
+
+@pytest.mark.parametrize("quarter_turns, how", [(2, "upside down"), (1, "on its side"), (3, "on its side")])
+def test_an_upside_down_or_sideways_photo_is_turned_upright(quarter_turns, how):
+    """mediapipe finds an upright "face" inside an upside-down one (eyes on the nostrils): the
+    photo is turned so that the real face is fitted, and the report says so."""
+    upright = image_io.read_photo(data_path("faces", "lfpw", "image_0001.png"))
+    truth = detect.detect(upright).landmarks
+    rgb, det = detect.detect_upright(np.ascontiguousarray(np.rot90(upright, quarter_turns)))
+    assert np.array_equal(rgb, upright)
+    assert np.abs(det.landmarks - truth).max() < 3.0
+    assert how in det.warnings[0]
+
+
+def test_upright_photos_stay_as_they_are():
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(data_path("faces", "lfpw", "image_0001.png")),
+                                              "*.png"))):
+        rgb = image_io.read_photo(path)
+        out, det = detect.detect_upright(rgb)
+        assert out is rgb and not any("turned" in w for w in det.warnings), path

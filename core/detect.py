@@ -22,6 +22,7 @@ MAX_FACES = 6
 # photos: upright ones never came within 0.01, 47 of the 54 upside-down ones that showed a
 # "face" at all beat it by more)
 TURN_MARGIN = 0.05
+TURNED_FACE_MIN = 0.5         # upside-down faces found only when turned scored 0.64-0.94
 
 
 @dataclasses.dataclass
@@ -122,10 +123,9 @@ def _face_score(rgb):
     return max((d.score[0] for d in res.detections or []), default=0.0)
 
 
-def upright_turns(rgb, landmarks):
-    """The quarter turns (np.rot90's k) that set the face at ``landmarks`` upright: 0 unless its
-    crop, turned, looks clearly more like a face. (mediapipe's mesh finds an upright "face"
-    inside an upside-down one: eyes on the nostrils, a mouth on the brows.)"""
+def _turned_crop_scores(rgb, landmarks):
+    """The close-range detector's face score of the crop around ``landmarks``, turned 0-3
+    quarters (np.rot90's k); zeros when the crop is too small to judge."""
     import cv2
     h, w = rgb.shape[:2]
     c = landmarks.mean(0)
@@ -133,16 +133,25 @@ def upright_turns(rgb, landmarks):
     x0, y0 = int(max(c[0] - half, 0)), int(max(c[1] - half, 0))
     x1, y1 = int(min(c[0] + half, w)), int(min(c[1] + half, h))
     if x1 - x0 < 8 or y1 - y0 < 8:
-        return 0
+        return [0.0] * 4
     crop = cv2.resize(rgb[y0:y1, x0:x1], (192, 192), interpolation=cv2.INTER_AREA)
-    scores = [_face_score(np.rot90(crop, k)) for k in range(4)]
+    return [_face_score(np.rot90(crop, k)) for k in range(4)]
+
+
+def upright_turns(rgb, landmarks):
+    """The quarter turns (np.rot90's k) that set the face at ``landmarks`` upright: 0 unless its
+    crop, turned, looks clearly more like a face. (mediapipe's mesh finds an upright "face"
+    inside an upside-down one: eyes on the nostrils, a mouth on the brows.)"""
+    scores = _turned_crop_scores(rgb, landmarks)
     best = 1 + int(np.argmax(scores[1:]))
     return best if scores[best] > scores[0] + TURN_MARGIN else 0
 
 
 def detect_upright(rgb):
     """(the photo turned upright, the Detection in it). An upside-down or sideways photo is
-    turned (with a warning); one whose face is found only when turned is turned too."""
+    turned (with a warning). A photo whose face is found only when turned is turned too, when
+    that face is a face upright (the turned crop scores best and at least TURNED_FACE_MIN as
+    it is: a coffee cup turned on its side can pass for a face to the mesh, not to this)."""
     try:
         det = detect(rgb)
         turns = [upright_turns(rgb, det.landmarks)]
@@ -156,6 +165,10 @@ def detect_upright(rgb):
             found = detect(turned)
         except NoFaceFound:
             continue
+        if det is None:
+            scores = _turned_crop_scores(turned, found.landmarks)
+            if np.argmax(scores) != 0 or scores[0] < TURNED_FACE_MIN:
+                continue
         how = "upside down" if k == 2 else "on its side"
         found.warnings.insert(0, f"The photo was {how}: it was turned {90 * k} degrees to set the face upright.")
         return turned, found

@@ -83,14 +83,18 @@ class LIKENESS_OT_build_avatar(bpy.types.Operator):
         return [bpy.path.abspath(p) for p in paths], size
 
     def execute(self, context):
+        job_dir = None
         try:
             photos, size = self._inputs(context)
             python = preferences.worker_python()
             client = worker_client.shared_client(python)
             out_dir = self.keep_job_dir or _job_dir()
+            job_dir = None if self.keep_job_dir else out_dir
             data = client.run("avatar", photos=photos, out_dir=out_dir, texture_size=size)
             return self._build(context, data["out_dir"], data["report"]["input"]["path"])
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the scene stays unchanged
+            if job_dir:
+                shutil.rmtree(job_dir, ignore_errors=True)
             _report_failure(self, exc)
             return {"CANCELLED"}
 

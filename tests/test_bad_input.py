@@ -1,17 +1,27 @@
 """Bad input through the installed extension: a message that names the problem, nothing built."""
+import os
+
 import numpy as np
 import pytest
 
 from conftest import data_path, scene_inventory
 
 
+def job_folders():
+    import glob
+    import tempfile
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "likeness-job-*")))
+
+
 def build(photo):
-    """Run the build; in background mode bpy.ops raises the operator's error report."""
+    """Run the build; in background mode bpy.ops raises the operator's error report. The
+    failed job's folder is gone with it."""
     import bpy
-    before = scene_inventory()
+    before, jobs = scene_inventory(), job_folders()
     with pytest.raises(RuntimeError) as info:
         bpy.ops.likeness.build_avatar(photo=photo, texture_size=1024)
     assert bpy.context.window_manager.likeness_status.message in str(info.value)
+    assert job_folders() <= jobs
     return before, scene_inventory(), str(info.value)
 
 

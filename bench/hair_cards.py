@@ -53,7 +53,7 @@ def blender_side(addon, base, arrays):
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.context.scene.likeness.hair = "NONE"
     rig = addon.operators.scene_build.build(bpy.context, base, "bench", "")
-    head = addon.operators.scene_build.avatar_head(rig)
+    head = addon.operators.lookups.avatar_head(rig)
     res = result.AvatarResult({**base.arrays, **arrays}, base.image_paths, base.report)
     tracker = addon.operators.scene_build._Tracker()
     t = time.perf_counter()

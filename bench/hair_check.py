@@ -51,7 +51,7 @@ def render_hair(bpy, rig, path, height=320, samples=8):
     in 0..1 (sRGB colour, straight alpha)."""
     from PIL import Image
     import cli
-    head = sys.modules[cli.EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
+    head = sys.modules[cli.EXTENSION_MODULE].operators.lookups.avatar_head(rig)
     cam = next(c for c in rig.children if c.type == "CAMERA")
     scene = bpy.context.scene
     w, h = cam["likeness_resolution"]

@@ -9,7 +9,7 @@ from mathutils import Matrix
 
 from .. import preferences
 from ..core import body, errors, livelink, worker_client
-from . import compat, scene_build
+from . import compat, lookups, scene_build
 from .avatar import _report_failure
 from ..core.image_io import IMAGE_SUFFIXES
 
@@ -97,14 +97,14 @@ class LIKENESS_OT_lipsync(bpy.types.Operator):
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
                                 description="Another seed gives other blink and brow timings")
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
 
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
     def execute(self, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         scene = context.scene
         audio = bpy.path.abspath(self.filepath)
         transcript, transcript_path = self.transcript, bpy.path.abspath(self.transcript)
@@ -144,11 +144,11 @@ class LIKENESS_OT_track_video(bpy.types.Operator):
     fps: bpy.props.FloatProperty(name="Sequence Frame Rate", min=0.0, default=0.0,
                                  description="Frames per second of an image sequence (0: the scene's)")
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
     invoke = LIKENESS_OT_lipsync.invoke
 
     def execute(self, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         rig = head.parent
         ident = rig.likeness_identity
         scene = context.scene
@@ -182,12 +182,12 @@ class LIKENESS_OT_import_livelink(bpy.types.Operator):
     filepath: bpy.props.StringProperty(name="CSV", subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default="*.csv", options={"HIDDEN", "SKIP_SAVE"})
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
     invoke = LIKENESS_OT_lipsync.invoke
 
     def execute(self, context):
         # a take is a small table: read here, no worker job
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         rig = head.parent
         names = [kb.name for kb in head.data.shape_keys.key_blocks[1:]]
         path = bpy.path.abspath(self.filepath)

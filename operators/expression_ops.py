@@ -2,7 +2,7 @@
 import bpy
 
 from ..core import expressions
-from . import scene_build
+from . import lookups, scene_build
 
 
 
@@ -15,10 +15,10 @@ class LIKENESS_OT_photo_expression(bpy.types.Operator):
 
     enable: bpy.props.BoolProperty(name="Enable", default=True)
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
 
     def execute(self, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         key = head.data.shape_keys
         action = bpy.data.actions.get(head.name.removesuffix("_head") + scene_build.PHOTO_ACTION_SUFFIX)
         if action is None:
@@ -45,10 +45,10 @@ class LIKENESS_OT_apply_expression(bpy.types.Operator):
     insert_keyframe: bpy.props.BoolProperty(name="Insert Keyframe", default=False,
                                             description="Key every expression shape key at the current frame")
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
 
     def execute(self, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         weights = expressions.PRESETS[self.preset]
         for kb in head.data.shape_keys.key_blocks[1:]:
             kb.value = weights.get(kb.name, 0.0) * self.strength
@@ -63,10 +63,10 @@ class LIKENESS_OT_add_blink(bpy.types.Operator):
     bl_label = "Add Blink"
     bl_options = {"REGISTER", "UNDO"}
 
-    poll = classmethod(scene_build.avatar_poll)
+    poll = classmethod(lookups.avatar_poll)
 
     def execute(self, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         scene = context.scene
         fps = scene_build.scene_fps(scene)
         start = scene.frame_current

@@ -15,6 +15,7 @@ from mathutils import Matrix
 from .. import preferences
 from ..core import errors, head_model, worker_client
 from . import hair_build
+from .lookups import avatar_head
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,6 @@ def populate(rig, res):
 
 def apply_identity(context, rig):
     ident = rig.likeness_identity
-    from .scene_build import avatar_head     # scene_build imports this module
     head = avatar_head(rig)
     client = worker_client.shared_client(preferences.worker_python())
     new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],

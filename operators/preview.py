@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
-from . import compat, scene_build
+from . import compat, lookups
 
 SIZE = 512
 SAMPLES = 24
@@ -20,7 +20,7 @@ VIEWS = (("front", 0.0), ("three_quarter", 35.0))
 
 
 def render(context, rig, path):
-    head = scene_build.avatar_head(rig)
+    head = lookups.avatar_head(rig)
     corners = [head.matrix_world @ Vector(c) for c in head.bound_box]
     centre = sum(corners, Vector()) / 8.0
     height = max(c.z for c in corners) - min(c.z for c in corners)

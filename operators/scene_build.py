@@ -12,10 +12,10 @@ from mathutils import Matrix
 
 from ..core.errors import InvalidResult
 from . import hair_build, identity
+from .lookups import AVATAR_TAG
 
 log = logging.getLogger(__name__)
 
-AVATAR_TAG = "likeness_avatar"          # custom property on the rig and head objects
 SENSOR_MM = 36.0
 REFERENCE_DEPTH = 1.5                   # reference photo plane, in head distances behind the head
 PHOTO_ACTION_SUFFIX = "_photo_expression"
@@ -344,30 +344,5 @@ def _build_reference_photo(res, name, coll, cam, photo_path, t):
     return ob
 
 
-def avatar_head(rig):
-    """The head mesh among a rig's children (the hair cards are meshes too)."""
-    return next(c for c in rig.children if c.type == "MESH" and c.get(AVATAR_TAG))
-
-
-def find_avatar_head(context):
-    """The head mesh of the active avatar (active object, its parent or its children)."""
-    ob = context.active_object
-    if ob is None:
-        return None
-    candidates = [ob, ob.parent] + list(ob.children) + (list(ob.parent.children) if ob.parent else [])
-    for c in candidates:
-        if c is not None and c.type == "MESH" and c.get(AVATAR_TAG) and c.data.shape_keys:
-            return c
-    return None
-
-
 def scene_fps(scene):
     return scene.render.fps / scene.render.fps_base
-
-
-def avatar_poll(cls, context):
-    """poll() for operators that act on the selected avatar, with the reason when greyed out."""
-    if find_avatar_head(context) is None:
-        cls.poll_message_set("Select a Likeness avatar")
-        return False
-    return True

@@ -2,7 +2,7 @@
 import bpy
 
 from .. import preferences
-from ..operators import identity, scene_build
+from ..operators import identity, lookups
 
 # The 52 ARKit keys by face region, in the order the panel shows them.
 KEY_GROUPS = (
@@ -104,11 +104,11 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
 
     @classmethod
     def poll(cls, context):
-        return scene_build.find_avatar_head(context) is not None
+        return lookups.find_avatar_head(context) is not None
 
     def draw(self, context):
         layout = self.layout
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         keys = head.data.shape_keys.key_blocks
         row = layout.row(align=True)
         row.operator("likeness.photo_expression", text="Photo Expression On").enable = True
@@ -131,12 +131,12 @@ class LIKENESS_PT_identity(_SidebarTab, bpy.types.Panel):
 
     @classmethod
     def poll(cls, context):
-        head = scene_build.find_avatar_head(context)
+        head = lookups.find_avatar_head(context)
         return head is not None and head.parent is not None and len(head.parent.likeness_identity.phenotype) > 0
 
     def draw(self, context):
         layout = self.layout
-        ident = scene_build.find_avatar_head(context).parent.likeness_identity
+        ident = lookups.find_avatar_head(context).parent.likeness_identity
         layout.enabled = context.mode == "OBJECT"
         if not layout.enabled:
             layout.label(text="Switch to Object Mode to reshape", icon="INFO")

@@ -24,7 +24,7 @@ def avatar(addon, tmp_path_factory):
                                             keep_job_dir=keep)
     assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
     rig = bpy.context.view_layer.objects.active
-    head = addon.operators.scene_build.avatar_head(rig)
+    head = addon.operators.lookups.avatar_head(rig)
     return {"rig": rig, "head": head, "result_dir": keep, "addon": addon}
 
 

@@ -28,7 +28,7 @@ def build(result_dir, form):
     bpy.context.scene.likeness.hair = form
     assert bpy.ops.likeness.build_from_result(result_dir=result_dir) == {"FINISHED"}
     rig = bpy.context.view_layer.objects.active
-    head = sys.modules[EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
+    head = sys.modules[EXTENSION_MODULE].operators.lookups.avatar_head(rig)
     parts = {ob.get("likeness_part"): ob for ob in list(rig.children) + list(head.children)
              if ob.get("likeness_part")}
     return rig, head, parts

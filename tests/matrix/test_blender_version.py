@@ -53,7 +53,7 @@ def open_blend(path):
 
 def the_avatar(bpy):
     rig = next(ob for ob in bpy.data.objects if ob.type == "ARMATURE")
-    return rig, sys.modules[EXTENSION_MODULE].operators.scene_build.avatar_head(rig)
+    return rig, sys.modules[EXTENSION_MODULE].operators.lookups.avatar_head(rig)
 
 
 @pytest.fixture(scope="module")

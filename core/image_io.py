@@ -23,6 +23,10 @@ def read_photo(path):
 
     path = os.fspath(path)
     name = os.path.basename(path)
+    if os.path.isdir(path):
+        raise BadImage(f"{path} is a folder, not a photo.")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise BadImage(f"{path} is not a regular file (a pipe or a device), not a photo.")
     if not os.path.isfile(path):
         raise BadImage(f"Photo not found: {path}")
     if os.path.getsize(path) == 0:

@@ -103,6 +103,15 @@ def test_unreadable_files_name_the_problem(tmp_path, content, message):
         image_io.read_photo(str(path))
 
 
+def test_a_folder_or_a_pipe_is_not_a_photo(tmp_path):
+    with pytest.raises(errors.BadImage, match="is a folder, not a photo"):
+        image_io.read_photo(str(tmp_path))
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(errors.BadImage, match="not a regular file"):
+        image_io.read_photo(str(fifo))
+
+
 def test_huge_image_is_refused_with_its_size(tmp_path):
     from PIL import Image
     path = tmp_path / "huge.png"

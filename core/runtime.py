@@ -2,7 +2,7 @@
 
 The worker runs outside Blender's process, so its interpreter need not be Blender's (Blender
 5.1+ runs Python 3.13, for which mediapipe 0.10.21 has no wheel). The runtime is a virtual
-environment made from a Python the pins support (``SUPPORTED``): one found on the system
+environment made from a Python the pins support (``SUPPORTED``: 3.11): one found on the system
 (``find_python``: PATH, the Windows ``py`` launcher, pyenv, conda, Homebrew, python.org and
 uv's own installs), or, when there is none, a standalone CPython that uv fetches into the runtime
 folder. uv (a pinned PyPI wheel, installed with the calling Python's pip into the runtime folder)
@@ -28,8 +28,11 @@ from .worker_client import clean_environment
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "requirements", "runtime.txt")
 STAMP = "likeness-runtime.json"
-SUPPORTED = ("3.11", "3.12")          # mediapipe 0.10.21 and torch 2.13.0 both have wheels for these
-PROVISIONED = "3.12"                  # what uv fetches when the system has no supported Python
+# Pythons every pin has wheels for on PyPI. mediapipe 0.10.21 stops at 3.12, and pocketsphinx
+# 5.1.1 has wheels for 3.11 only (for 3.12 it would be built from source, which needs a C
+# compiler and CMake that an artist's machine rarely has): 3.11.
+SUPPORTED = ("3.11",)
+PROVISIONED = "3.11"                  # what uv fetches when the system has no supported Python
 UV = "uv==0.13.9"
 WINDOWS = os.name == "nt"
 
@@ -252,7 +255,7 @@ def install(runtime_dir, on_line=lambda line: None, wheels_dir="", requirements=
         on_line(f"Using Python {found[0]}: {found[1]}")
     elif wheels_dir:
         raise RuntimeMissing(f"No Python {' or '.join(SUPPORTED)} was found on this computer, and an offline "
-                             "install cannot fetch one. Install Python 3.12 (python.org) and try again.")
+                             f"install cannot fetch one. Install Python {PROVISIONED} (python.org) and try again.")
     else:
         on_line(f"No Python {' or '.join(SUPPORTED)} found: fetching Python {PROVISIONED} with uv")
     shutil.rmtree(os.path.join(runtime_dir, "venv"), ignore_errors=True)

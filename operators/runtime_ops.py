@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 class LIKENESS_OT_install_runtime(bpy.types.Operator):
     """Create the Likeness runtime (PyTorch's CPU build, mediapipe, anny) from the pinned package
-    list, on a Python 3.11 or 3.12 found on this computer (or fetched when there is none).
+    list, on a Python 3.11 found on this computer (or fetched when there is none).
     Downloads the packages (needs online access) unless an offline packages folder is set"""
     bl_idname = "likeness.install_runtime"
     bl_label = "Install Runtime"

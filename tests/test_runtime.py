@@ -8,7 +8,7 @@ from core import runtime
 
 def test_install_on_a_supported_python_then_outdated(tmp_path):
     """The manager's own steps (uv, the environment, the stamp) on a tiny requirements file: the
-    runtime is made from a Python 3.11/3.12 of this machine, whatever Python runs the manager."""
+    runtime is made from a supported Python (3.11) of this machine, whatever Python runs the manager."""
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("# nothing to install: the manager's own steps are what is tested\n")
     target = tmp_path / "runtime"
@@ -42,8 +42,8 @@ def test_a_runtime_made_for_another_interpreter_reads_outdated(tmp_path):
     assert st.state == "outdated" and "Blender's own Python 3.11" in st.message
     st = _fake_runtime(tmp_path / "b", python_version="3.13", base_python=sys.executable)
     assert st.state == "outdated" and "3.13" in st.message and "do not support" in st.message
-    gone = str(tmp_path / "python3.12")
-    st = _fake_runtime(tmp_path / "c", python_version="3.12", base_python=gone)
+    gone = str(tmp_path / "python3.11")
+    st = _fake_runtime(tmp_path / "c", python_version="3.11", base_python=gone)
     assert st.state == "outdated" and gone in st.message and "gone" in st.message
     assert _fake_runtime(tmp_path / "d", python_version="3.11", base_python=sys.executable).state == "ready"
 
@@ -55,7 +55,7 @@ def test_finds_a_supported_python_and_refuses_others(tmp_path):
     newer = runtime.find_python(versions=("3.13",))         # these machines have 3.13 (Blender 5.1+)
     assert newer is not None, "no Python 3.13 here: the version matrix needs one"
     assert runtime.probe(newer[1]) is None
-    assert runtime.probe(str(tmp_path / "python3.12")) is None
+    assert runtime.probe(str(tmp_path / "python3.11")) is None
     assert runtime.find_python(candidates=[str(tmp_path / "nope"), newer[1]]) is None
 
 

@@ -11,13 +11,17 @@
 
 The add-on is enabled the way Blender enables any extension, from a private,
 temporary user-resources folder (your own Blender settings are not touched),
-and the same operators as in the UI build the avatar. Writes DIR/avatar.blend,
+and its front door (api.py), the one the UI's operators use, does the work. Writes DIR/avatar.blend,
 DIR/report.json and, on request, DIR/avatar.glb, DIR/avatar.fbx, DIR/preview.png.
-Exit codes: 0 done, 1 the avatar could not be built (the message says why), 2 bad arguments.
+Exit codes: 0 done, 1 the input cannot make the result (the message says why), 2 bad arguments
+(found before any work), 3 Likeness itself failed (the message names the log with the details).
 """
 import argparse
+import contextlib
+import importlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,13 +36,17 @@ PROFILE = [""]       # the private Blender profile this command made (removed wh
 
 
 class CommandError(Exception):
-    pass
+    """A failure the command itself finds (the add-on's own are LikenessErrors)."""
+
+    def __init__(self, message, exit_code=1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def enable_addon():
     """Import bpy with a temporary user-resources folder and enable Likeness: this checkout, or
     the extension zip that LIKENESS_EXTENSION names, installed as Blender installs one from disk.
-    The worker runs on LIKENESS_PYTHON (default: this Python)."""
+    The worker runs on LIKENESS_PYTHON (default: this Python). Returns (bpy, the add-on's api)."""
     if "bpy" not in sys.modules:
         os.environ["BLENDER_USER_RESOURCES"] = PROFILE[0] = tempfile.mkdtemp(prefix="likeness-blender-")
     import bpy
@@ -47,7 +55,7 @@ def enable_addon():
     if package and EXTENSION_MODULE not in sys.modules:
         if bpy.ops.extensions.package_install_files(filepath=os.path.abspath(package), repo="user_default",
                                                     enable_on_install=True) != {"FINISHED"}:
-            raise CommandError(f"the extension {package} could not be installed")
+            raise CommandError(f"the extension {package} could not be installed", 3)
     elif not package:
         repo = os.path.join(bpy.utils.user_resource("EXTENSIONS"), "user_default")
         os.makedirs(repo, exist_ok=True)
@@ -55,51 +63,55 @@ def enable_addon():
         if not os.path.exists(link):
             os.symlink(ROOT, link)
         if addon_utils.enable(EXTENSION_MODULE, default_set=True, handle_error=None) is None:
-            raise CommandError("the Likeness add-on could not be enabled")
+            raise CommandError("the Likeness add-on could not be enabled", 3)
     bpy.context.preferences.addons[EXTENSION_MODULE].preferences.python_path = (
         os.environ.get("LIKENESS_PYTHON") or sys.executable)
-    return bpy
+    return bpy, importlib.import_module(EXTENSION_MODULE + ".api")
 
 
-def sample_photo(folder):
+def sample_photo(folder, api):
     """The bundled sample: scikit-image's astronaut (public-domain NASA portrait)."""
     from skimage import data
     import numpy as np
-    sys.path.insert(0, ROOT)
-    from core.image_io import write_png
+    image_io = importlib.import_module(api.__package__ + ".core.image_io")
     path = os.path.join(folder, "astronaut.png")
-    write_png(path, np.asarray(data.astronaut()))
+    image_io.write_png(path, np.asarray(data.astronaut()))
     return path
 
 
-def avatar(args):
-    out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-    photos = [sample_photo(out)] if args.sample else [os.path.abspath(p) for p in args.photos]
-    t0 = time.perf_counter()
-    bpy = enable_addon()
-    bpy.ops.wm.read_homefile(use_empty=True)
-    for path in photos:
-        bpy.context.scene.likeness.photos.add().path = path
-    bpy.context.scene.likeness.hair = args.hair.upper()
-    result_dir = os.path.join(out, RESULT_SUBDIR)
+@contextlib.contextmanager
+def output_folder(path):
+    """Make the output folder; when the command fails, remove it again if this made it."""
+    made = not os.path.exists(path)
+    os.makedirs(path, exist_ok=True)
     try:
-        outcome = bpy.ops.likeness.build_avatar(texture_size=args.texture_size, keep_job_dir=result_dir)
-    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
-        outcome = {"CANCELLED"}
-    if outcome != {"FINISHED"}:
-        raise CommandError(bpy.context.window_manager.likeness_status.message or "the build failed")
-    with open(os.path.join(result_dir, "report.json"), encoding="utf-8") as fh:
-        report = json.load(fh)
-    rig = bpy.context.view_layer.objects.active
+        yield path
+    except BaseException:
+        if made:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def avatar(args):
+    t0 = time.perf_counter()
+    bpy, api = enable_addon()
+    with output_folder(os.path.abspath(args.out)) as out:
+        _avatar(args, bpy, api, out, t0)
+
+
+def _avatar(args, bpy, api, out, t0):
+    photos = [sample_photo(out, api)] if args.sample else [os.path.abspath(p) for p in args.photos]
+    bpy.ops.wm.read_homefile(use_empty=True)
+    context = bpy.context
+    rig, report = api.build_avatar(context, photos, texture_size=args.texture_size, hair=args.hair.upper(),
+                                   keep_result=os.path.join(out, RESULT_SUBDIR))
     t = time.perf_counter()
     bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
-    _export(bpy, rig, os.path.join(out, "avatar"), args.glb, args.fbx)
+    api.export(context, rig, os.path.join(out, "avatar"), args.glb, args.fbx)
     report["timings_ms"]["export"] = round((time.perf_counter() - t) * 1000, 1)
     if args.preview:
         t = time.perf_counter()
-        addon = sys.modules[EXTENSION_MODULE]
-        addon.operators.preview.render(bpy.context, rig, os.path.join(out, "preview.png"))
+        api.render_preview(context, rig, os.path.join(out, "preview.png"))
         report["timings_ms"]["preview"] = round((time.perf_counter() - t) * 1000, 1)
     report["timings_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
     with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as fh:
@@ -111,7 +123,9 @@ def avatar(args):
 
 
 def fit(args):
-    """Fit each photo on its own, without Blender; one report per photo."""
+    """Fit each photo on its own, without Blender (this command's only use of ``core`` as
+    itself); one report per photo."""
+    sys.path.insert(0, ROOT)
     from core import pipeline
     from core.errors import LikenessError
     os.makedirs(args.report_dir, exist_ok=True)
@@ -134,71 +148,58 @@ def fit(args):
         raise CommandError(f"{len(failed)} photo(s) could not be fitted")
 
 
-def _animate(args, operator, source, **options):
-    """Open the avatar's .blend, run an animation operator on ``source`` (with ``options``),
-    save as --out."""
-    bpy = enable_addon()
+def _animate(args, animate):
+    """Open the avatar's .blend, ``animate(api, context, rig)`` from its first frame, save as
+    --out (and export, on request)."""
+    bpy, api = enable_addon()
     bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
-    rig = next((o for o in bpy.data.objects if o.type == "ARMATURE" and o.get("likeness_avatar")), None)
-    if rig is None:
-        raise CommandError(f"{args.avatar} holds no Likeness avatar")
-    bpy.context.view_layer.objects.active = rig
-    bpy.context.scene.frame_set(bpy.context.scene.frame_start)
-    try:
-        getattr(bpy.ops.likeness, operator)(filepath=os.path.abspath(source), **options)
-    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
-        raise CommandError(bpy.context.window_manager.likeness_status.message or f"{operator} failed") from None
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), compress=True)
-    _export(bpy, rig, os.path.splitext(os.path.abspath(args.out))[0],
-            getattr(args, "glb", False), getattr(args, "fbx", False))
-    print(f"likeness: {operator} written to {args.out}")
+    context = bpy.context
+    rig = api.find_avatar(context)
+    context.scene.frame_set(context.scene.frame_start)
+    report = animate(api, context, rig)
+    for w in report.get("warnings", []):
+        print(f"likeness: warning: {w}", file=sys.stderr)
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    bpy.ops.wm.save_as_mainfile(filepath=out, compress=True)
+    api.export(context, rig, os.path.splitext(out)[0], getattr(args, "glb", False), getattr(args, "fbx", False))
+    print(f"likeness: {args.command}: {report['frames']} frames, written to {args.out}")
 
 
 def livelink(args):
     """Animate the avatar in a .blend from a Live Link Face CSV take; save as another .blend."""
-    _animate(args, "import_livelink", args.csv)
+    _animate(args, lambda api, context, rig: api.import_livelink(context, rig, os.path.abspath(args.csv)))
 
 
 def lipsync(args):
     """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
-    transcript = args.transcript or ""
-    if os.path.isfile(transcript):
-        transcript = os.path.abspath(transcript)
-    _animate(args, "lipsync", args.audio, transcript=transcript, life=not args.no_life, seed=args.seed)
+    _animate(args, lambda api, context, rig: api.lipsync(
+        context, rig, os.path.abspath(args.audio), transcript=args.transcript or "", life=not args.no_life,
+        seed=args.seed))
 
 
 def track(args):
     """Animate the avatar in a .blend from a video of a face or a folder of images; save as another .blend."""
-    _animate(args, "track_video", args.video, **({"fps": args.fps} if os.path.isdir(args.video) else {}))
+    _animate(args, lambda api, context, rig: api.track(
+        context, rig, os.path.abspath(args.video), fps=args.fps if os.path.isdir(args.video) else 0.0))
 
 
 def crowd(args):
     """A crowd into OUT/crowd.blend and OUT/summary.json (each character's report, the skipped
     photos); with --shard i/N only that slice, for ``likeness crowd-merge`` to join."""
     out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-    bpy = enable_addon()
+    bpy, api = enable_addon()
+    os.makedirs(out, exist_ok=True)          # (a crowd that fails still writes why: summary.json)
     bpy.ops.wm.read_homefile(use_empty=True)
-    settings = bpy.context.scene.likeness
-    settings.hair = args.hair.upper()
     job = {"photos": os.path.abspath(args.photos) if args.photos else "", "variants": args.variants,
            "seed": args.seed, "around": os.path.abspath(args.around) if args.around else "",
-           "layout": args.layout, "spacing": args.spacing, "full_body": args.full_body, "texture_size": args.texture_size,
-           "hair": args.hair, "shard": args.shard or "1/1"}
-    c = settings.crowd
-    c.photos_dir, c.variants, c.seed, c.around = job["photos"], args.variants, args.seed, job["around"]
-    c.layout, c.full_body = args.layout.upper(), args.full_body
-    c.spacing = args.spacing or (1.0 if args.full_body else 0.6)
-    addon = sys.modules[EXTENSION_MODULE]
-    addon.operators.crowd_ops.LAST_SUMMARY.clear()
-    try:
-        bpy.ops.likeness.build_crowd(shard=args.shard or "", texture_size=args.texture_size)
-    except RuntimeError:          # background mode: bpy.ops raises the operator's error report
-        pass
-    summary = dict(addon.operators.crowd_ops.LAST_SUMMARY)
-    if not summary:
-        raise CommandError(bpy.context.window_manager.likeness_status.message or "the crowd failed")
+           "layout": args.layout, "spacing": args.spacing or (1.0 if args.full_body else 0.6),
+           "full_body": args.full_body, "texture_size": args.texture_size, "hair": args.hair,
+           "shard": args.shard or "1/1"}
+    summary = api.build_crowd(bpy.context, photos_dir=job["photos"], variants=args.variants, seed=args.seed,
+                              around=job["around"], layout=args.layout.upper(), spacing=job["spacing"],
+                              full_body=args.full_body, texture_size=args.texture_size,
+                              hair=args.hair.upper(), shard=args.shard or "")
     summary["job"] = job
     for f in summary["failed"]:
         print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
@@ -210,7 +211,7 @@ def crowd(args):
         for char in summary["characters"]:
             base = os.path.join(out, "characters", char["name"])
             os.makedirs(os.path.dirname(base), exist_ok=True)
-            _export(bpy, bpy.data.objects[char["rig"]], base, args.glb, args.fbx)
+            api.export(bpy.context, bpy.data.objects[char["rig"]], base, args.glb, args.fbx)
             char["files"] = [os.path.relpath(base + ext, out) for ext, on in ((".glb", args.glb), (".fbx", args.fbx))
                              if on]
     if args.glb:
@@ -236,20 +237,14 @@ def crowd_merge(args):
     shards = sorted(s["job"]["shard"] for s in summaries)
     if len(set(shards)) != len(shards):
         raise CommandError(f"a shard is given twice: {', '.join(shards)}")
-    out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-    bpy = enable_addon()
+    bpy, api = enable_addon()
+    with output_folder(os.path.abspath(args.out)) as out:
+        _merge(bpy, api, args, summaries, job, shards, out)
+
+
+def _merge(bpy, api, args, summaries, job, shards, out):
     bpy.ops.wm.read_homefile(use_empty=True)
-    addon = sys.modules[EXTENSION_MODULE]
-    merged = addon.operators.crowd_ops.crowd_collection(bpy.context)
-    for folder in args.shards:
-        with bpy.data.libraries.load(os.path.join(folder, CROWD_BLEND), link=False) as (src, dst):
-            dst.collections = [addon.operators.crowd_ops.CROWD_COLLECTION]
-        for coll in dst.collections:
-            for child in list(coll.children):
-                merged.children.link(child)
-            bpy.data.collections.remove(coll)
-    addon.operators.crowd_ops.merge_shared_materials()
+    api.merge_crowds(bpy.context, [os.path.join(folder, CROWD_BLEND) for folder in args.shards])
     chars = sorted((c for s in summaries for c in s["characters"]), key=lambda c: c["index"])
     failed = sorted((f for s in summaries for f in s["failed"]), key=lambda c: c["index"])
     done = {c["index"] for c in chars} | {f["index"] for f in failed}
@@ -287,33 +282,6 @@ def _validate_glbs(out, chars):
 def _write_summary(out, summary):
     with open(os.path.join(out, SUMMARY_JSON), "w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=1)
-
-
-def _export(bpy, rig, base, glb, fbx):
-    """Write the avatar (rig and head) as BASE.glb and/or BASE.fbx, with the animation its
-    shape keys and bones play (the active actions) when they have one."""
-    _select_avatar(bpy, rig)
-    owners = [rig] + [c.data.shape_keys for c in rig.children if c.type == "MESH" and c.data.shape_keys]
-    animated = any(o.animation_data and o.animation_data.action for o in owners)
-    if glb:
-        bpy.ops.export_scene.gltf(filepath=base + ".glb", export_format="GLB", use_selection=True,
-                                  export_morph=True, export_skins=True, export_yup=True,
-                                  export_tangents=True,   # Blender's MikkTSpace for the normal map
-                                  export_animations=animated, export_animation_mode="ACTIVE_ACTIONS",
-                                  export_nla_strips_merged_animation_name=os.path.basename(base))
-    if fbx:
-        bpy.ops.export_scene.fbx(filepath=base + ".fbx", use_selection=True, add_leaf_bones=False,
-                                 bake_anim=animated, bake_anim_use_all_actions=False,
-                                 bake_anim_use_nla_strips=False, path_mode="COPY", embed_textures=True)
-
-
-def _select_avatar(bpy, rig):
-    for ob in bpy.context.view_layer.objects:
-        ob.select_set(False)
-    rig.select_set(True)
-    for child in rig.children:
-        if child.type == "MESH":
-            child.select_set(True)
 
 
 def _unwritable(path, folder=True):
@@ -441,17 +409,30 @@ def main(argv=None):
     try:
         {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
          "livelink": livelink, "crowd": crowd, "crowd-merge": crowd_merge}[args.command](args)
-    except CommandError as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure: a message and its exit code
+        code = getattr(exc, "exit_code", None)
+        if code is None:
+            code, exc = 3, f"unexpected {type(exc).__name__}: {exc}. The traceback is in {_log_traceback()}"
         print(f"likeness: error: {exc}", file=sys.stderr)
-        return 1
+        return code
     finally:
         addon = sys.modules.get(EXTENSION_MODULE)      # the extension's workers (the fit runs none)
         if addon is not None:
             addon.core.worker_client.stop_all()
         if PROFILE[0]:
-            import shutil
             shutil.rmtree(PROFILE[0], ignore_errors=True)
     return 0
+
+
+def _log_traceback():
+    """Write the traceback being handled to the logs folder; its path."""
+    import traceback
+    folder = os.path.join(tempfile.gettempdir(), "likeness-logs")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"command-{os.getpid()}.log")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(" ".join(sys.argv) + "\n" + traceback.format_exc() + "\n")
+    return path
 
 
 def exit_now(code):
@@ -461,7 +442,6 @@ def exit_now(code):
     one thing the teardown would still do, removing Blender's temp folder, is done here."""
     bpy = sys.modules.get("bpy")
     if bpy is not None and os.path.isdir(bpy.app.tempdir):
-        import shutil
         shutil.rmtree(bpy.app.tempdir, ignore_errors=True)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -52,12 +52,12 @@ def blender_side(addon, base, arrays):
     import bpy
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.context.scene.likeness.hair = "NONE"
-    rig = addon.operators.scene_build.build(bpy.context, base, "bench", "")
-    head = addon.operators.lookups.avatar_head(rig)
+    rig = addon.builders.scene_build.build(bpy.context, base, "bench", "")
+    head = addon.builders.lookups.avatar_head(rig)
     res = result.AvatarResult({**base.arrays, **arrays}, base.image_paths, base.report)
-    tracker = addon.operators.scene_build._Tracker()
+    tracker = addon.builders.scene_build._Tracker()
     t = time.perf_counter()
-    addon.operators.hair_build.build("bench", head, rig, res, "CARDS", rig.users_collection[0], tracker)
+    addon.builders.hair_build.build("bench", head, rig, res, "CARDS", rig.users_collection[0], tracker)
     bpy.context.view_layer.update()
     return _ms(t)
 

@@ -36,13 +36,11 @@ MORE = ("106348540_1", "1092587063_1", "111168419_1")
 
 def build(bpy, photo, hair="CURVES", keep_dir=""):
     """Build the avatar of ``photo`` in an empty scene; the rig object."""
+    import cli
     bpy.ops.wm.read_homefile(use_empty=True)
-    bpy.context.scene.likeness.photos.add().path = os.path.abspath(photo)
-    bpy.context.scene.likeness.hair = hair
-    outcome = bpy.ops.likeness.build_avatar(texture_size=1024, keep_job_dir=keep_dir)
-    if outcome != {"FINISHED"}:
-        raise RuntimeError(bpy.context.window_manager.likeness_status.message)
-    return bpy.context.view_layer.objects.active
+    api = sys.modules[cli.EXTENSION_MODULE].api
+    return api.build_avatar(bpy.context, [os.path.abspath(photo)], texture_size=1024, hair=hair,
+                            keep_result=keep_dir)[0]
 
 
 def render_hair(bpy, rig, path, height=320, samples=8):
@@ -51,7 +49,7 @@ def render_hair(bpy, rig, path, height=320, samples=8):
     in 0..1 (sRGB colour, straight alpha)."""
     from PIL import Image
     import cli
-    head = sys.modules[cli.EXTENSION_MODULE].operators.lookups.avatar_head(rig)
+    head = sys.modules[cli.EXTENSION_MODULE].builders.lookups.avatar_head(rig)
     cam = next(c for c in rig.children if c.type == "CAMERA")
     scene = bpy.context.scene
     w, h = cam["likeness_resolution"]

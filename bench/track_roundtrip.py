@@ -60,7 +60,7 @@ def sequence(names, poses=POSES, ramp=RAMP, hold=HOLD):
 
 def avatar_parts(rig):
     import cli
-    head = sys.modules[cli.EXTENSION_MODULE].operators.lookups.avatar_head(rig)
+    head = sys.modules[cli.EXTENSION_MODULE].builders.lookups.avatar_head(rig)
     cam = next(c for c in rig.children if c.type == "CAMERA")
     return head, cam
 

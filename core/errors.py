@@ -1,12 +1,18 @@
-"""Domain errors: each carries a message written for the person using the tool.
+"""Domain errors: each carries a message written for the person using the tool, and the
+command line's exit code for it.
 
 ``kind`` travels through the worker protocol so Blender can re-raise the same
 class on its side (see ``from_kind``).
 """
 
+EXIT_INPUT = 1          # the input cannot make the result (the message says why)
+EXIT_ARGUMENTS = 2      # wrong arguments, found before any work
+EXIT_LIKENESS = 3       # Likeness itself failed: set-up, a worker that died, an unexpected error
+
 
 class LikenessError(Exception):
     kind = "LikenessError"
+    exit_code = EXIT_INPUT
 
 
 class BadImage(LikenessError):
@@ -50,12 +56,25 @@ class InvalidResult(LikenessError):
     kind = "InvalidResult"
 
 
+class BadArguments(LikenessError):
+    kind = "BadArguments"
+    exit_code = EXIT_ARGUMENTS
+
+
 class RuntimeMissing(LikenessError):
     kind = "RuntimeMissing"
+    exit_code = EXIT_LIKENESS
 
 
 class WorkerDied(LikenessError):
     kind = "WorkerDied"
+    exit_code = EXIT_LIKENESS
+
+
+class Unexpected(LikenessError):
+    """A bug rather than the input: the message names the log that holds the traceback."""
+    kind = "InternalError"       # protocol.INTERNAL_ERROR
+    exit_code = EXIT_LIKENESS
 
 
 class Cancelled(LikenessError):
@@ -65,11 +84,13 @@ class Cancelled(LikenessError):
 class BlenderIncompatible(LikenessError):
     """This Blender lacks something Likeness needs (an asset, a node input, an API)."""
     kind = "BlenderIncompatible"
+    exit_code = EXIT_LIKENESS
 
 
 _BY_KIND = {cls.kind: cls for cls in (
     LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, BadTranscript,
-    BadRecording, InvalidResult, RuntimeMissing, WorkerDied, Cancelled, BlenderIncompatible)}
+    BadRecording, InvalidResult, BadArguments, RuntimeMissing, WorkerDied, Unexpected, Cancelled,
+    BlenderIncompatible)}
 
 
 def from_kind(kind, message):

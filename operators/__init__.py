@@ -1,5 +1,6 @@
-"""Blender operators (thin: gather inputs, run a job, report) and the scene builder."""
-from . import properties, identity, avatar, runtime_ops, expression_ops, animation_ops, crowd_ops, preview  # noqa: F401 (preview: used by the CLI)
+"""Blender operators: thin. Each gathers the panel's inputs, calls ``api`` (through a
+``jobs.JobOperator`` for long work) and reports."""
+from . import properties, identity, avatar, runtime_ops, expression_ops, animation_ops, crowd_ops
 
 _modules = (properties, identity, avatar, runtime_ops, expression_ops, animation_ops, crowd_ops)
 

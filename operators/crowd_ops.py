@@ -1,240 +1,20 @@
-"""Crowds in the scene: one character per photo or variant, each in its own collection
-under "Likeness Crowd", laid out on a grid or scattered.
-
-The worker stays warm for the whole crowd and makes the next character while
-Blender builds the current one. A character that fails is skipped and listed in
-the summary; the rest go on. Cancel (ESC) keeps the characters already built.
-"""
-import json
-import math
-import os
-import shutil
-import tempfile
-import time
-
+"""The Build Crowd operator: the panel's crowd settings into ``api.crowd_job`` (builders/crowd.py)."""
 import bpy
 
-from .. import preferences
-from ..core import crowd, errors, result, worker_client
-from . import scene_build
-from .avatar import _report_failure
-
-CROWD_COLLECTION = "Likeness Crowd"
-IN_FLIGHT = 2                  # jobs queued at the worker: one being made, one waiting
-BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
-SCATTER_JITTER = 0.3           # share of the spacing a scattered character moves off its grid cell
-SCATTER_TURN_DEG = 30.0
-LAST_SUMMARY = {}              # the last crowd's whole summary, with each character's report (command line)
+from .. import api, jobs
+from ..builders import crowd as crowd_scene
 
 
-def position(index, total, spacing, scatter=False, seed=0):
-    """(x, y, turn in radians) of character ``index`` of ``total``: rows of a square-ish grid
-    in front of the cursor; scattered ones jittered and turned by their own seeded draw.
-    Depends only on the index, so shards merge into the same layout."""
-    cols = max(1, math.ceil(math.sqrt(total)))
-    row, col = divmod(index, cols)
-    x, y, turn = (col - (cols - 1) / 2.0) * spacing, row * spacing, 0.0
-    if scatter:
-        rng = crowd.rng_for(seed + 7919, index)
-        dx, dy = rng.uniform(-SCATTER_JITTER, SCATTER_JITTER, 2) * spacing
-        x, y, turn = x + dx, y + dy, math.radians(rng.uniform(-SCATTER_TURN_DEG, SCATTER_TURN_DEG))
-    return x, y, turn
-
-
-class CrowdRun:
-    """One crowd job: submits characters to the warm worker, builds each result as it
-    arrives and keeps the summary. ``step`` does a little work and returns True when done."""
-
-    def __init__(self, chars, total, seed, texture_size, layout, spacing, full_body=False):
-        self.client = worker_client.shared_client(preferences.worker_python())
-        self.pending = list(chars)
-        self.count = len(chars)
-        self.total, self.seed, self.texture_size = total, seed, texture_size
-        self.scatter, self.spacing = layout == "SCATTER", spacing
-        self.full_body = full_body
-        self.work_dir = tempfile.mkdtemp(prefix="likeness-crowd-")
-        self.in_flight = {}            # job id -> (character, result folder)
-        self.made, self.failed = [], []
-        self.retried = set()           # characters sent again after their worker died
-        self.base_dir, self.base_job = None, None
-        self.started = time.perf_counter()
-        self.cancelled = False
-        around = next((c.photo for c in chars if c.variant and c.photo), None)
-        if around:
-            self.base_dir = os.path.join(self.work_dir, "_base")
-            self.base_job = self.client.submit("avatar", photos=[around], out_dir=self.base_dir,
-                                               texture_size=texture_size)
-
-    # -- progress ------------------------------------------------------------------
-    @property
-    def finished(self):
-        return len(self.made) + len(self.failed)
-
-    def status(self):
-        n, k = self.count, self.finished
-        elapsed = time.perf_counter() - self.started
-        left = f", about {elapsed / k * (n - k):.0f} s left" if k else ""
-        skipped = f", {len(self.failed)} skipped" if self.failed else ""
-        return f"Crowd: {k}/{n} characters{skipped}{left}"
-
-    # -- work ----------------------------------------------------------------------
-    def step(self, context, timeout=0.0):
-        self._submit()
-        for msg in self.client.poll(timeout=timeout):
-            if msg.get("type") not in ("result", "error"):
-                continue
-            if msg.get("id") == self.base_job:
-                self._base_done(msg)
-            elif msg.get("id") in self.in_flight:
-                char, out_dir = self.in_flight.pop(msg["id"])
-                if msg["type"] == "error" and msg.get("kind") == errors.WorkerDied.kind \
-                        and char.index not in self.retried:
-                    self.retried.add(char.index)         # once more, on the restarted worker
-                    self.pending.insert(0, char)             # (its folder is written anew)
-                elif msg["type"] == "error":
-                    self._fail(char, msg["message"], msg.get("kind"))
-                elif self.full_body and not out_dir.endswith(BODY_SUFFIX):
-                    # the head is made: the body carries its identity (the outfit from the crowd's seed)
-                    job = self.client.submit("full_body", head_dir=out_dir, out_dir=out_dir + BODY_SUFFIX,
-                                             seed=int(crowd.rng_for(self.seed, char.index).integers(2 ** 31)))
-                    self.in_flight[job] = (char, out_dir + BODY_SUFFIX)
-                else:
-                    self._build(context, char, out_dir)
-        return not self.pending and not self.in_flight and self.base_job is None
-
-    def _submit(self):
-        while self.pending and len(self.in_flight) < IN_FLIGHT:   # (a body job takes its head's place)
-            char = self.pending[0]
-            if char.variant and char.photo and self.base_job is not None:
-                return                               # variants of a photo wait for its avatar
-            self.pending.pop(0)
-            out_dir = os.path.join(self.work_dir, f"{char.index:05d}_{char.name}")
-            if char.variant:
-                job = self.client.submit("variant", seed=self.seed, index=char.index, out_dir=out_dir,
-                                         texture_size=self.texture_size, name=char.name,
-                                         base_dir=self.base_dir if char.photo else None)
-            else:
-                job = self.client.submit("avatar", photos=[char.photo], out_dir=out_dir,
-                                         texture_size=self.texture_size)
-            self.in_flight[job] = (char, out_dir)
-
-    def _base_done(self, msg):
-        self.base_job = None
-        if msg["type"] == "error":
-            for char in [c for c in self.pending if c.variant and c.photo]:
-                self.pending.remove(char)
-                self._fail(char, f"The base photo failed: {msg['message']}", msg.get("kind"))
-
-    def _fail(self, char, message, kind=None):
-        self.failed.append({**char.to_dict(), "error": message, "kind": kind or "LikenessError"})
-
-    def _build(self, context, char, out_dir):
-        try:
-            res = result.load(out_dir)
-            rig = scene_build.build(context, res, char.name, "", parent=crowd_collection(context))
-        except Exception as exc:  # noqa: BLE001 - one character's failure does not stop the crowd
-            message = str(exc) if isinstance(exc, errors.LikenessError) else f"{type(exc).__name__}: {exc}"
-            self._fail(char, f"The scene build failed: {message}")
-            return
-        finally:
-            shutil.rmtree(out_dir, ignore_errors=True)
-            shutil.rmtree(out_dir.removesuffix(BODY_SUFFIX), ignore_errors=True)
-        _place(context, rig, char, self)
-        self.made.append({**char.to_dict(), "rig": rig.name, "report": res.report})
-
-    def cancel(self):
-        self.cancelled = True
-        for job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
-            self.client.cancel(job)
-        for char, _ in self.in_flight.values():
-            self._fail(char, "Cancelled.", "Cancelled")
-        for char in self.pending:
-            self._fail(char, "Cancelled before it was made.", "Cancelled")
-        self.pending, self.in_flight, self.base_job = [], {}, None
-
-    def close(self):
-        shutil.rmtree(self.work_dir, ignore_errors=True)
-
-    def summary(self):
-        seconds = time.perf_counter() - self.started
-        made = sorted(self.made, key=lambda m: m["index"])
-        return {"seed": self.seed, "total": self.total, "characters": made,
-                "failed": sorted(self.failed, key=lambda m: m["index"]), "cancelled": self.cancelled,
-                "seconds": round(seconds, 2),
-                "characters_per_minute": round(len(made) / seconds * 60.0, 1) if seconds > 0 else 0.0}
-
-
-def crowd_collection(context):
-    coll = bpy.data.collections.get(CROWD_COLLECTION)
-    if coll is None:
-        coll = bpy.data.collections.new(CROWD_COLLECTION)
-    if coll.name not in context.scene.collection.children:
-        context.scene.collection.children.link(coll)
-    return coll
-
-
-def _place(context, rig, char, run):
-    """Put the character at its place in the crowd; its camera hidden."""
-    x, y, turn = position(char.index, run.total, run.spacing, run.scatter, run.seed)
-    cursor = context.scene.cursor.location
-    rig.location = (cursor.x + x, cursor.y + y, cursor.z)
-    rig.rotation_euler.z = turn
-    rig["likeness_crowd_index"] = char.index
-    for ob in rig.users_collection[0].objects:
-        if ob.type == "CAMERA":
-            ob.hide_set(True)
-
-
-def merge_shared_materials():
-    """After shards are appended into one file: one copy of each shared material, of the
-    Essentials hair node groups and of the strand image, instead of one per shard (the copies
-    are named "X.001" ...)."""
-    from .hair_build import ESSENTIALS, STRAND_IMAGE
-    for datablocks, names in ((bpy.data.materials, [scene_build.shared_material_name(k)
-                                                     for k in scene_build.SHARED_MATERIALS]),
-                              (bpy.data.node_groups, ESSENTIALS), (bpy.data.images, [STRAND_IMAGE])):
-        for name in names:
-            copies = [d for d in datablocks if d.name.startswith(name + ".") and d.name[len(name) + 1:].isdigit()]
-            base = datablocks.get(name)
-            for copy in copies:
-                if base is None:
-                    copy.name, base = name, copy
-                    continue
-                copy.user_remap(base)
-                datablocks.remove(copy)
-
-
-def write_summary(context, summary):
-    """Keep the summary with the scene: a short line in the panel, the whole on the crowd collection."""
-    made, failed = len(summary["characters"]), summary["failed"]
-    line = f"{made} characters made in {summary['seconds']:.0f} s"
-    if failed:
-        line += f"; {len(failed)} skipped: " + ", ".join(
-            f"{os.path.basename(f['photo'] or f['name'])} ({f['error']})" for f in failed[:5])
-    context.scene.likeness.crowd.summary = line
-    coll = bpy.data.collections.get(CROWD_COLLECTION)
-    if coll is not None:
-        chars = [{k: v for k, v in c.items() if k != "report"} for c in summary["characters"]]
-        coll["likeness_summary"] = json.dumps({**summary, "characters": chars})
-    return line
-
-
-class LIKENESS_OT_build_crowd(bpy.types.Operator):
+class LIKENESS_OT_build_crowd(jobs.JobOperator, bpy.types.Operator):
     """Make a crowd: one character per photo of the folder and any number of seeded variants.
     Photos that fail are skipped and listed; ESC stops and keeps the characters made"""
     bl_idname = "likeness.build_crowd"
     bl_label = "Build Crowd"
     bl_options = {"REGISTER", "UNDO"}
 
-    shard: bpy.props.StringProperty(
-        name="Shard", default="", options={"HIDDEN", "SKIP_SAVE"},
-        description="Make only slice i/N of the crowd (render-farm splitting; the command line sets it)")
     texture_size: bpy.props.IntProperty(
         name="Texture Size", default=1024, options={"HIDDEN", "SKIP_SAVE"},
         description="Texture size of each character")
-
-    _run = None
-    _timer = None
 
     @classmethod
     def poll(cls, context):
@@ -250,88 +30,21 @@ class LIKENESS_OT_build_crowd(bpy.types.Operator):
             return False
         return True
 
-    def _start(self, context):
+    def make_job(self, context):
         s = context.scene.likeness.crowd
-        photos = crowd.photos_in(bpy.path.abspath(s.photos_dir)) if s.photos_dir else []
-        if s.photos_dir and not photos and not s.variants:
-            raise errors.LikenessError(f"The folder has no photos: {bpy.path.abspath(s.photos_dir)}")
-        around = bpy.path.abspath(s.around) if s.around else None
-        chars = crowd.plan(photos, s.variants, around)
-        total = len(chars)
-        if self.shard:
-            chars = crowd.shard(chars, *crowd.parse_shard(self.shard))
-        return CrowdRun(chars, total, s.seed, self.texture_size, s.layout, s.spacing, s.full_body)
+        return api.crowd_job(photos_dir=s.photos_dir, variants=s.variants, seed=s.seed, around=s.around,
+                             layout=s.layout, spacing=s.spacing, full_body=s.full_body,
+                             texture_size=self.texture_size, hair=context.scene.likeness.hair)
 
-    def execute(self, context):
-        try:
-            run = self._start(context)
-        except Exception as exc:  # noqa: BLE001
-            _report_failure(self, exc)
-            return {"CANCELLED"}
-        try:
-            while not run.step(context, timeout=0.2):
-                pass
-        finally:
-            run.close()
-        return self._end(context, run)
-
-    def invoke(self, context, event):
-        if bpy.app.background:
-            return self.execute(context)
-        try:
-            self._run = self._start(context)
-        except Exception as exc:  # noqa: BLE001
-            _report_failure(self, exc)
-            return {"CANCELLED"}
-        wm = context.window_manager
-        wm.likeness_status.running, wm.likeness_status.progress = True, 0.0
-        wm.likeness_status.message = "Crowd: starting the worker"
-        wm.progress_begin(0, self._run.count)
-        self._timer = wm.event_timer_add(0.1, window=context.window)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        wm = context.window_manager
-        status, run = wm.likeness_status, self._run
-        if event.type == "ESC" or not status.running:
-            run.cancel()
-        elif event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        done = run.cancelled or run.step(context)
-        status.progress = run.finished / max(run.count, 1)
-        status.message = run.status()
-        wm.progress_update(run.finished)
-        for area in context.screen.areas:
-            if area.type == "VIEW_3D":
-                area.tag_redraw()
-        if not done:
-            return {"RUNNING_MODAL"}
-        wm.event_timer_remove(self._timer)
-        wm.progress_end()
-        status.running = False
-        run.close()
-        return self._end(context, run)
-
-    def _end(self, context, run):
-        summary = run.summary()
-        line = write_summary(context, summary)
-        context.window_manager.likeness_status.message = line
-        LAST_SUMMARY.clear()
-        LAST_SUMMARY.update(summary)
-        if run.cancelled:
+    def done(self, context, summary):
+        line = crowd_scene.keep_summary(context, summary)
+        jobs.status(context).message = line
+        if summary["cancelled"]:
             self.report({"WARNING"}, f"Crowd cancelled: {line}")
-        elif run.failed:
-            self.report({"WARNING"}, line)
         else:
-            self.report({"INFO"}, line)
-        # characters already built stay (and are one undo step) even when some failed or it was cancelled
-        if summary["characters"]:
-            return {"FINISHED"}
-        coll = bpy.data.collections.get(CROWD_COLLECTION)
-        if coll is not None and not coll.children and not coll.objects:
-            bpy.data.collections.remove(coll)          # nothing made: the scene as it was
-        return {"CANCELLED"}
+            self.report({"WARNING"} if summary["failed"] else {"INFO"}, line)
+        # characters already built stay (one undo step) even when some failed or it was cancelled
+        return {"FINISHED"} if summary["characters"] else {"CANCELLED"}
 
 
 classes = (LIKENESS_OT_build_crowd,)

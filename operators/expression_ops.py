@@ -1,10 +1,10 @@
 """Expressions on an avatar: the photo's own expression, the preset library, a blink."""
 import bpy
 
+from ..builders import lookups
+from ..builders.animation import scene_fps
+from ..builders.scene_build import PHOTO_ACTION_SUFFIX
 from ..core import expressions
-from . import lookups, scene_build
-
-
 
 
 class LIKENESS_OT_photo_expression(bpy.types.Operator):
@@ -20,7 +20,7 @@ class LIKENESS_OT_photo_expression(bpy.types.Operator):
     def execute(self, context):
         head = lookups.find_avatar_head(context)
         key = head.data.shape_keys
-        action = bpy.data.actions.get(head.name.removesuffix("_head") + scene_build.PHOTO_ACTION_SUFFIX)
+        action = bpy.data.actions.get(head.name.removesuffix("_head") + PHOTO_ACTION_SUFFIX)
         if action is None:
             self.report({"ERROR"}, "This avatar has no photo expression stored")
             return {"CANCELLED"}
@@ -68,7 +68,7 @@ class LIKENESS_OT_add_blink(bpy.types.Operator):
     def execute(self, context):
         head = lookups.find_avatar_head(context)
         scene = context.scene
-        fps = scene_build.scene_fps(scene)
+        fps = scene_fps(scene)
         start = scene.frame_current
         closed = start + max(1, round(expressions.BLINK_CLOSE_S * fps))
         opened = closed + max(1, round(expressions.BLINK_OPEN_S * fps))

@@ -2,20 +2,14 @@
 
 The values live on the rig object (so they are saved, and undo restores them
 with the mesh). Moving a slider asks the worker for the head at the new
-values (anny's full model, exact) and updates the mesh, every shape key (by
-the change of the basis, so hand edits to the keys survive) and the bones; the hair,
-eyebrows and eyelashes move with the skin they grow from, in the form the artist chose.
+values (anny's full model, exact); builders/reshape.py applies it.
 """
 import logging
 
 import bpy
-import numpy as np
-from mathutils import Matrix
 
-from .. import preferences
-from ..core import errors, head_model, worker_client
-from . import hair_build
-from .lookups import avatar_head
+from ..builders import reshape
+from ..core import errors
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +18,13 @@ GROUPS = (("Head", ("head",)), ("Forehead", ("forehead",)), ("Eyebrows", ("eyebr
           ("Eyes", ("eye",)), ("Nose", ("nose",)), ("Mouth", ("mouth",)), ("Chin", ("chin",)),
           ("Cheeks", ("cheek",)), ("Ears", ("ear",)), ("Neck", ("neck",)))
 
-_updating = False
-
 
 def _on_change(self, context):
-    if _updating:
+    if reshape.updating():
         return
     rig = self.id_data
     try:
-        apply_identity(context, rig)
+        reshape.apply_identity(context, rig)
     except errors.LikenessError as exc:
         log.error("Likeness could not reshape %s: %s", rig.name, exc)
         context.window_manager.likeness_status.message = str(exc)
@@ -54,71 +46,6 @@ class LikenessPhenotypeValue(bpy.types.PropertyGroup):
 class LikenessIdentity(bpy.types.PropertyGroup):
     phenotype: bpy.props.CollectionProperty(type=LikenessPhenotypeValue)
     local: bpy.props.CollectionProperty(type=LikenessIdentityValue)
-
-
-def populate(rig, res):
-    """Store the fitted identity on a new avatar's rig (no reshape: it is already that head)."""
-    global _updating
-    _updating = True
-    try:
-        ident = rig.likeness_identity
-        for name, value in zip(res.phenotype_names, res.phenotype):
-            item = ident.phenotype.add()
-            item.label, item.value = str(name), float(value)
-        for name, value in zip(res.local_change_names, res.local_changes):
-            region = head_model.local_change_region(str(name))
-            if region:
-                item = ident.local.add()
-                item.label, item.region, item.value = str(name), region, float(value)
-    finally:
-        _updating = False
-
-
-def apply_identity(context, rig):
-    ident = rig.likeness_identity
-    head = avatar_head(rig)
-    client = worker_client.shared_client(preferences.worker_python())
-    new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],
-                            local_changes={item.label: item.value for item in ident.local})
-    old = _apply_to_mesh(head, new["vertices"])
-    _apply_to_bones(context, rig, new)
-    hair_build.follow_reshape(rig, head, old.reshape(-1, 3), new["vertices"])
-
-
-def _apply_to_mesh(head, vertices):
-    """Set the new basis (every shape key moves with it); returns the old basis, flat."""
-    me = head.data
-    n = len(me.vertices)
-    if vertices.shape != (n, 3):
-        raise errors.InvalidResult("The reshaped head does not match this avatar's mesh.")
-    keys = me.shape_keys.key_blocks
-    old_basis = np.empty(n * 3, np.float32)
-    keys[0].points.foreach_get("co", old_basis)
-    shift = vertices.ravel() - old_basis
-    co = np.empty(n * 3, np.float32)
-    for kb in keys:
-        kb.points.foreach_get("co", co)
-        kb.points.foreach_set("co", co + shift)
-    me.vertices.foreach_set("co", vertices.ravel())
-    me.update()
-    return old_basis
-
-
-def _apply_to_bones(context, rig, new):
-    """Move the rest bones (edit mode on the rig, then back; the sliders work in Object Mode)."""
-    prev_active = context.view_layer.objects.active
-    context.view_layer.objects.active = rig
-    bpy.ops.object.mode_set(mode="EDIT")
-    try:
-        for name, head, tail, matrix in zip(new["bone_names"], new["bone_heads"], new["bone_tails"],
-                                            new["bone_matrices"]):
-            eb = rig.data.edit_bones.get(str(name))
-            if eb is not None:
-                eb.matrix = Matrix(matrix.tolist())
-                eb.length = max(float(np.linalg.norm(tail - head)), 1e-3)
-    finally:
-        bpy.ops.object.mode_set(mode="OBJECT")
-        context.view_layer.objects.active = prev_active
 
 
 classes = (LikenessIdentityValue, LikenessPhenotypeValue, LikenessIdentity)

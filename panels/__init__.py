@@ -2,7 +2,8 @@
 import bpy
 
 from .. import preferences
-from ..operators import identity, lookups
+from ..builders import lookups
+from ..operators import identity
 
 # The 52 ARKit keys by face region, in the order the panel shows them.
 KEY_GROUPS = (

@@ -166,26 +166,24 @@ def test_merge_refuses_a_missing_or_repeated_shard(shards, tmp_path):
     assert proc.returncode == 1 and "twice" in proc.stderr
 
 
-def test_cancel_keeps_the_characters_already_built(empty_scene):
+def test_cancel_keeps_the_characters_already_built(addon, empty_scene):
+    """The crowd's job as the UI drives it: ESC after the first character."""
     import bpy
-    addon_ops = __import__("sys").modules["bl_ext.user_default.likeness"].operators.crowd_ops
-    from core import crowd
-    empty_scene.scene.likeness.hair = "NONE"
-    run_ = addon_ops.CrowdRun(crowd.plan([], 3), 3, SEED, 1024, "GRID", 0.6)
+    job = addon.api.crowd_job(variants=3, seed=SEED, hair="NONE")
     try:
-        while not run_.made:
-            run_.step(empty_scene, timeout=0.2)
-            assert not run_.failed, run_.failed
-        run_.cancel()
+        while not job.made:
+            job.step(0.2)
+            assert not job.failed, job.failed
+        job.cancel()
     finally:
-        run_.close()
-    summary = run_.summary()
+        job.close()
+    summary = job.result
     assert len(summary["characters"]) == 1 and summary["cancelled"]
     assert {f["kind"] for f in summary["failed"]} == {"Cancelled"} and len(summary["failed"]) == 2
     crowd_coll = bpy.data.collections["Likeness Crowd"]
     assert [c.name for c in crowd_coll.children] == ["Likeness variant_001"]
     rig = next(o for o in crowd_coll.children[0].objects if o.type == "ARMATURE")
-    assert rig.location.x == pytest.approx(addon_ops.position(0, 3, 0.6)[0])
+    assert rig.location.x == pytest.approx(addon.builders.crowd.position(0, 3, 0.6)[0])
 
 
 def test_full_body_crowd_has_game_skeleton_and_a_valid_glb(tmp_path):

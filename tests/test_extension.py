@@ -50,7 +50,7 @@ def test_build_poll_explains_itself(addon, empty_scene):
 def test_a_missing_blender_feature_names_the_version_and_what_is_missing(addon, empty_scene):
     """What a future Blender may drop reads as one sentence, never a bare StopIteration."""
     import bpy
-    compat = addon.operators.compat
+    compat = addon.builders.compat
     group = bpy.data.node_groups.new("Likeness probe group", "GeometryNodeTree")
     tree = bpy.data.node_groups.new("probe", "GeometryNodeTree")
     node = tree.nodes.new("GeometryNodeGroup")

@@ -109,7 +109,7 @@ def scene(made, addon):
     outcome = bpy.ops.likeness.build_from_result(result_dir=made["body_dir"], photo=data_path(*PHOTO))
     assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
     rig = bpy.context.view_layer.objects.active
-    mesh = addon.operators.lookups.avatar_head(rig)
+    mesh = addon.builders.lookups.avatar_head(rig)
     return {"rig": rig, "mesh": mesh}
 
 

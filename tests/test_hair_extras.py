@@ -17,8 +17,7 @@ def result_dir(addon, tmp_path_factory):
     import bpy
     bpy.ops.wm.read_homefile(use_empty=True)
     keep = str(tmp_path_factory.mktemp("result"))
-    outcome = bpy.ops.likeness.build_avatar(photo=data_path(*PHOTO), texture_size=1024, keep_job_dir=keep)
-    assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
+    addon.api.build_avatar(bpy.context, [data_path(*PHOTO)], texture_size=1024, keep_result=keep)
     return keep
 
 
@@ -28,7 +27,7 @@ def build(result_dir, form):
     bpy.context.scene.likeness.hair = form
     assert bpy.ops.likeness.build_from_result(result_dir=result_dir) == {"FINISHED"}
     rig = bpy.context.view_layer.objects.active
-    head = sys.modules[EXTENSION_MODULE].operators.lookups.avatar_head(rig)
+    head = sys.modules[EXTENSION_MODULE].builders.lookups.avatar_head(rig)
     parts = {ob.get("likeness_part"): ob for ob in list(rig.children) + list(head.children)
              if ob.get("likeness_part")}
     return rig, head, parts

@@ -118,7 +118,7 @@ def avatar(addon, tmp_path_factory):
     outcome = bpy.ops.likeness.build_avatar(photo=data_path(*PHOTO), texture_size=1024)
     assert outcome == {"FINISHED"}, bpy.context.window_manager.likeness_status.message
     rig = bpy.context.view_layer.objects.active
-    head = addon.operators.lookups.avatar_head(rig)
+    head = addon.builders.lookups.avatar_head(rig)
     return rig, head
 
 

@@ -53,7 +53,7 @@ def open_blend(path):
 
 def the_avatar(bpy):
     rig = next(ob for ob in bpy.data.objects if ob.type == "ARMATURE")
-    return rig, sys.modules[EXTENSION_MODULE].operators.lookups.avatar_head(rig)
+    return rig, sys.modules[EXTENSION_MODULE].builders.lookups.avatar_head(rig)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_identity_slider_and_expressions(addon, cards):
     assert bpy.ops.likeness.apply_expression(preset="smile") == {"FINISHED"}
     assert head.data.shape_keys.key_blocks["mouthSmileLeft"].value > 0.3
     assert bpy.ops.likeness.add_blink() == {"FINISHED"}
-    assert addon.operators.compat.fcurves_of(head.data.shape_keys)
+    assert addon.builders.compat.fcurves_of(head.data.shape_keys)
 
 
 def test_panels_and_preferences_draw(addon, cards):
@@ -148,12 +148,12 @@ def test_lipsync(addon, likeness, cards):
     assert read_glb_json(str(cards / "talk.glb"))["animations"]
     bpy = open_blend(cards / "talk.blend")
     _, head = the_avatar(bpy)
-    jaw = next(fc for fc in addon.operators.compat.fcurves_of(head.data.shape_keys)
+    jaw = next(fc for fc in addon.builders.compat.fcurves_of(head.data.shape_keys)
                if fc.data_path == 'key_blocks["jawOpen"].value')
     values = [k.co[1] for k in jaw.keyframe_points]
     assert len(values) > 25 and max(values) > 0.2
     # the sound is in the sequencer, where Blender has audio (the bpy 4.2 module has none)
-    assert len(addon.operators.compat.sound_strips(bpy.context.scene)) == int(bpy.app.build_options.audaspace)
+    assert len(addon.builders.compat.sound_strips(bpy.context.scene)) == int(bpy.app.build_options.audaspace)
 
 
 def test_video_tracking(addon, likeness, curves, tmp_path):
@@ -164,9 +164,9 @@ def test_video_tracking(addon, likeness, curves, tmp_path):
     likeness("track", curves / "avatar.blend", frames, "--out", tmp_path / "tracked.blend", "--fps", 25)
     bpy = open_blend(tmp_path / "tracked.blend")
     rig, head = the_avatar(bpy)
-    paths = {fc.data_path for fc in addon.operators.compat.fcurves_of(rig)}
+    paths = {fc.data_path for fc in addon.builders.compat.fcurves_of(rig)}
     assert 'pose.bones["head"].rotation_quaternion' in paths
-    assert len(addon.operators.compat.fcurves_of(head.data.shape_keys)) == 52
+    assert len(addon.builders.compat.fcurves_of(head.data.shape_keys)) == 52
 
 
 def test_live_link_import_and_fbx(addon, likeness, cards, tmp_path):
@@ -176,7 +176,7 @@ def test_live_link_import_and_fbx(addon, likeness, cards, tmp_path):
     assert (tmp_path / "live.fbx").stat().st_size > 100_000
     bpy = open_blend(tmp_path / "live.blend")
     rig, head = the_avatar(bpy)
-    assert {fc.data_path for fc in addon.operators.compat.fcurves_of(rig)} >= {
+    assert {fc.data_path for fc in addon.builders.compat.fcurves_of(rig)} >= {
         'pose.bones["head"].rotation_quaternion'}
     # the FBX reads back into this Blender: the armature and a head with the 52 keys
     bpy.ops.wm.read_homefile(use_empty=True)

@@ -12,6 +12,7 @@ import numpy as np
 from ..core import body, brows_lashes, hair_strands
 from . import compat
 from .compat import material_nodes
+from .materials import principled
 
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
               "Frizz Hair Curves", "Set Hair Curve Profile")
@@ -152,11 +153,6 @@ def _cut_over_bare_skin(tree, head, location):
     links.new(compare(so_far.outputs["Leading"], "GREATER_THAN", 0.0, 600), delete.inputs["Selection"])
     delete.name = delete.label = "Children cut where they reach bare skin"
     return delete
-
-
-def principled(mat):
-    """The Principled BSDF of a material's node tree (``material_nodes``)."""
-    return material_nodes(mat).nodes.get("Principled BSDF")
 
 
 def _hair_material(name, rgb_linear, t, suffix="hair"):

@@ -10,8 +10,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from ..core.errors import InvalidResult
-from . import hair_build, identity
+from . import hair_build, materials, reshape
 from .lookups import AVATAR_TAG
 
 log = logging.getLogger(__name__)
@@ -46,12 +45,13 @@ _DATA_COLLECTIONS = {"Collection": "collections", "Object": "objects", "Mesh": "
                      "GeometryNodeTree": "node_groups"}
 
 
-def build(context, res, name, photo_path, parent=None):
+def build(context, res, name, photo_path, hair="CURVES", parent=None):
     """Build the avatar in ``res`` (core.result.AvatarResult) at the 3D cursor, in its own
-    collection under ``parent`` (default: the scene's); returns the rig object."""
+    collection under ``parent`` (default: the scene's), with ``hair`` (CURVES, CARDS or NONE);
+    returns the rig object."""
     tracker = _Tracker()
     try:
-        return _build(context, res, name, photo_path, tracker, parent)
+        return _build(context, res, name, photo_path, hair, tracker, parent)
     except Exception:
         if context.mode != "OBJECT":
             bpy.ops.object.mode_set(mode="OBJECT")
@@ -59,7 +59,7 @@ def build(context, res, name, photo_path, parent=None):
         raise
 
 
-def _build(context, res, name, photo_path, t, parent=None):
+def _build(context, res, name, photo_path, hair, t, parent=None):
     scene = context.scene
     coll = t.add(bpy.data.collections.new(f"Likeness {name}"))
     (parent or scene.collection).children.link(coll)
@@ -69,14 +69,14 @@ def _build(context, res, name, photo_path, t, parent=None):
     head.parent = rig
     _add_shape_keys(head, res)
     _add_skinning(head, rig, res)
-    _add_materials(head, res, name, t)
+    materials.add_materials(head, res, name, t)
     _add_photo_expression_action(head, res, name, t)
-    hair_build.build(name, head, rig, res, scene.likeness.hair, coll, t)
+    hair_build.build(name, head, rig, res, hair, coll, t)
     cam = _build_camera(res, name, coll, rig, t)
     if photo_path and os.path.isfile(photo_path):
         _build_reference_photo(res, name, coll, cam, photo_path, t)
 
-    identity.populate(rig, res)
+    reshape.populate(rig, res)
     for ob in (rig, head):
         ob[AVATAR_TAG] = 1
     rig["likeness_report"] = res.report.get("input", {}).get("path", "")
@@ -166,129 +166,6 @@ def _add_skinning(ob, rig, res):
     bare.add([int(v) for v in np.nonzero(res.arrays.get("bare_skin", np.zeros(0)) > 0)[0]], 1.0, "REPLACE")
 
 
-def _load_image(path, t, data=None):
-    """Load and pack an image (from ``data``, the file's bytes, when already read); None when
-    Blender cannot read it (size 0 after loading)."""
-    img = t.add(bpy.data.images.load(path, check_existing=False))
-    if img.size[0] == 0:
-        return None
-    if data is None:
-        img.pack()
-    else:
-        img.pack(data=data, data_len=len(data))
-    return img
-
-
-def _texture_image(path, name, t):
-    """The image of a texture file, shared with any avatar whose file has the same bytes (the
-    roughness map is the same for all; a crowd variant's photo-lit texture is its albedo)."""
-    import hashlib
-    with open(path, "rb") as fh:
-        data = fh.read()
-    digest = hashlib.sha1(data).hexdigest()
-    same = next((img for img in bpy.data.images if img.get(IMAGE_HASH) == digest), None)
-    if same is not None:
-        return same
-    img = _load_image(path, t, data)
-    if img is None:
-        raise InvalidResult(f"The avatar's texture cannot be read: {path}")
-    img.name = name
-    img[IMAGE_HASH] = digest
-    img.buffers_free()          # packed: the file's bytes stay, the pixels load when drawn
-    return img
-
-
-IMAGE_HASH = "likeness_sha1"
-
-
-# Principled BSDF settings per material: roughness, subsurface weight, and a flat colour for
-# materials without a texture.
-MATERIAL_LOOK = {"skin": (0.45, 0.15, None), "eyes": (0.3, 0.0, None),
-                 "tongue": (0.35, 0.2, (0.55, 0.22, 0.22, 1.0)), "teeth": (0.25, 0.05, (0.80, 0.76, 0.66, 1.0)),
-                 "cornea": (0.0, 0.0, (0.0, 0.0, 0.0, 1.0)),
-                 "body": (0.45, 0.15, (0.8, 0.6, 0.5, 1.0)), "shoes": (0.35, 0.0, (0.05, 0.05, 0.05, 1.0)),
-                 **{cloth: (0.8, 0.0, (0.5, 0.5, 0.5, 1.0)) for cloth in ("top", "trousers", "skirt")}}
-SHARED_MATERIALS = ("tongue", "teeth", "cornea")   # flat looks, shared by every avatar in the file
-CORNEA_IOR = 1.376
-CORNEA_ALPHA = 0.25       # a black, glossy film: a highlight and no haze
-
-
-def _add_materials(ob, res, name, t):
-    """Skin and eyes read the albedo atlas; the skin can blend to the photo-lit texture
-    (the 'Photo Lighting' factor) and has roughness and detail-normal maps. Tongue: a flat
-    colour. Texture nodes sit in a frame."""
-    images = {key: _texture_image(path, f"{name}_{key}", t) for key, path in res.image_paths.items()}
-    for key in ("roughness", "normal"):
-        images[key].colorspace_settings.name = "Non-Color"
-    colours = res.arrays.get("material_colours")        # full bodies: skin tone, outfit colours
-    for i, mname in enumerate(res.material_names):
-        roughness, subsurface, flat = MATERIAL_LOOK.get(str(mname), (0.5, 0.0, (0.8, 0.8, 0.8, 1.0)))
-        coloured = colours is not None and colours[i, 3] > 0
-        if coloured:
-            flat = tuple(float(c) for c in colours[i])
-        shared = mname in SHARED_MATERIALS and not coloured    # the same look on every avatar
-        if shared and shared_material_name(mname) in bpy.data.materials:
-            ob.data.materials.append(bpy.data.materials[shared_material_name(mname)])
-            continue
-        mat = t.add(bpy.data.materials.new(shared_material_name(mname) if shared else f"{name}_{mname}"))
-        bsdf = hair_build.principled(mat)
-        bsdf.inputs["Roughness"].default_value = roughness
-        bsdf.inputs["Subsurface Weight"].default_value = subsurface
-        if subsurface:
-            bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
-            bsdf.inputs["Subsurface Scale"].default_value = 0.004      # metres: skin scatters a few mm
-        if mname == "cornea":
-            # clear by alpha rather than transmission: the painted iris shows through in
-            # Cycles, EEVEE (no ray-traced refraction needed) and glTF viewers alike, and
-            # the glossy surface keeps the eye's highlight
-            bsdf.inputs["Alpha"].default_value = CORNEA_ALPHA
-            bsdf.inputs["IOR"].default_value = CORNEA_IOR
-        if flat is not None:
-            bsdf.inputs["Base Color"].default_value = flat
-        else:
-            _texture_nodes(mat, bsdf, images, skin=mname == "skin")
-        ob.data.materials.append(mat)
-
-
-def shared_material_name(mname):
-    return f"Likeness_{mname}"
-
-
-def _image_node(nodes, frame, name, label, image, location):
-    node = nodes.new("ShaderNodeTexImage")
-    node.name, node.label, node.image = name, label, image
-    node.location, node.parent = location, frame
-    return node
-
-
-def _texture_nodes(mat, bsdf, images, skin):
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    frame = nodes.new("NodeFrame")
-    frame.name = frame.label = "Likeness Textures"
-    tex = _image_node(nodes, frame, "Albedo", "Albedo (lighting removed)", images["albedo"], (-700, 300))
-    color = tex.outputs["Color"]
-    if skin:
-        rough = _image_node(nodes, frame, "Roughness", "Roughness by region", images["roughness"], (-700, -300))
-        links.new(rough.outputs["Color"], bsdf.inputs["Roughness"])
-        normal_tex = _image_node(nodes, frame, "Detail Normal", "Detail normals", images["normal"], (-700, -600))
-        normal_map = nodes.new("ShaderNodeNormalMap")
-        normal_map.name = normal_map.label = "Detail Normal Strength"
-        normal_map.inputs["Strength"].default_value = 0.2
-        normal_map.location = (-350, -600)
-        links.new(normal_tex.outputs["Color"], normal_map.inputs["Color"])
-        links.new(normal_map.outputs["Normal"], bsdf.inputs["Normal"])
-        tex_lit = _image_node(nodes, frame, "Photo Lit", "Photo-lit texture", images["lit"], (-700, 0))
-        mix = nodes.new("ShaderNodeMix")
-        mix.data_type = "RGBA"
-        mix.name = mix.label = "Photo Lighting"
-        mix.inputs["Factor"].default_value = 0.0
-        mix.location = (-350, 200)
-        links.new(tex.outputs["Color"], mix.inputs["A"])
-        links.new(tex_lit.outputs["Color"], mix.inputs["B"])
-        color = mix.outputs["Result"]
-    links.new(color, bsdf.inputs["Base Color"])
-
-
 def _add_photo_expression_action(ob, res, name, t):
     """The photo's expression as a shape-key action, kept (fake user) but not assigned:
     the basis stays neutral and the artist switches the expression on with
@@ -322,7 +199,7 @@ def _build_camera(res, name, coll, rig, t):
 
 
 def _build_reference_photo(res, name, coll, cam, photo_path, t):
-    img = _load_image(photo_path, t)
+    img = materials.load_image(photo_path, t)
     if img is None:
         log.warning("Blender cannot read %s; the avatar has no reference photo", photo_path)
         return None
@@ -342,7 +219,3 @@ def _build_reference_photo(res, name, coll, cam, photo_path, t):
     ob.location = (0.0, 0.0, -depth)
     ob.hide_render = True
     return ob
-
-
-def scene_fps(scene):
-    return scene.render.fps / scene.render.fps_base

@@ -1,0 +1,226 @@
+"""The front door: everything Likeness does to a Blender scene, as functions.
+
+The operators (the UI) and the ``likeness`` command both come in here. Inputs are
+arguments, results are return values, and every failure is a ``core.errors.LikenessError``
+with a message for a person and the command line's exit code (``exc.exit_code``). Each long
+operation has a ``*_job`` form, a ``jobs.Job`` that the UI drives modally; the plain
+function runs it to the end.
+
+    rig, report = api.build_avatar(context, ["face.jpg"], hair="CARDS")
+    summary = api.build_crowd(context, variants=20, seed=7)
+    api.lipsync(context, rig, "line.wav"); api.export(context, rig, "/out/avatar", glb=True)
+"""
+import os
+import tempfile
+import time
+
+import bpy
+
+from . import jobs, preferences
+from .builders import animation, lookups, preview, scene_build
+from .builders import crowd as crowd_scene
+from .core import crowd, errors, result, runtime, worker_client
+from .core.image_io import IMAGE_SUFFIXES
+
+HAIR_FORMS = ("CURVES", "CARDS", "NONE")
+
+
+def avatar_name(photo):
+    return bpy.path.clean_name(os.path.splitext(os.path.basename(photo))[0]) or "avatar"
+
+
+# -- avatars ---------------------------------------------------------------------------------
+def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
+    """Build an avatar from ``photos`` (of one person) at the 3D cursor, in one collection;
+    the job's result is (rig, report). ``keep_result`` keeps the worker's result folder
+    (arrays, textures, report) there when the build succeeds; otherwise it is removed."""
+    photos = [os.path.abspath(bpy.path.abspath(p)) for p in photos if p]
+    if not photos:
+        raise errors.BadImage("Add a photo first.")
+    if hair not in HAIR_FORMS:
+        raise errors.BadArguments(f"hair must be one of {', '.join(HAIR_FORMS)}, not {hair}")
+    out_dir = keep_result or tempfile.mkdtemp(prefix="likeness-job-")
+    job = None
+
+    def finish(data):
+        started = time.perf_counter()
+        res = result.load(data["out_dir"])
+        photo = res.report["input"]["path"]
+        rig = scene_build.build(bpy.context, res, avatar_name(photo), photo, hair)
+        report = res.report
+        report["timings_ms"]["build"] = round((time.perf_counter() - started) * 1000, 1)
+        if keep_result:
+            job.scratch = None          # kept: removed only when the build failed
+        return rig, report
+
+    job = jobs.WorkerJob("avatar", finish, scratch=out_dir, photos=photos, out_dir=out_dir,
+                         texture_size=int(texture_size))
+    return job
+
+
+def build_avatar(context, photos, **options):
+    """(rig, report) of an avatar built from ``photos``; options as ``avatar_job``."""
+    return jobs.run(avatar_job(photos, **options))
+
+
+def build_from_result(context, result_dir, photo="", hair="CURVES"):
+    """An avatar from a result folder the worker wrote before (no worker job); the rig."""
+    try:
+        res = result.load(os.path.abspath(bpy.path.abspath(result_dir)))
+        return scene_build.build(context, res, avatar_name(photo or result_dir), photo, hair)
+    except Exception as exc:  # noqa: BLE001 - leaves as a LikenessError
+        raise jobs.as_likeness_error(exc) from exc
+
+
+# -- crowds ----------------------------------------------------------------------------------
+def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spacing=0.6,
+              full_body=False, texture_size=1024, hair="CURVES", shard=""):
+    """A crowd under the "Likeness Crowd" collection: one character per photo of
+    ``photos_dir`` and ``variants`` seeded ones (relatives of ``around``'s avatar when given);
+    ``shard`` "i/N" makes that slice only. The job's result is the summary: each character
+    made (with its report) and each one skipped, with why."""
+    photos_dir = os.path.abspath(bpy.path.abspath(photos_dir)) if photos_dir else ""
+    photos = crowd.photos_in(photos_dir) if photos_dir else []
+    if not photos_dir and not variants:
+        raise errors.BadArguments("Nothing to make: choose a photo folder or a number of variants.")
+    if photos_dir and not photos and not variants:
+        raise errors.BadImage(f"The folder has no photos: {photos_dir}")
+    chars = crowd.plan(photos, variants, os.path.abspath(bpy.path.abspath(around)) if around else None)
+    total = len(chars)
+    if shard:
+        chars = crowd.shard(chars, *crowd.parse_shard(shard))
+    return crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair)
+
+
+def build_crowd(context, **options):
+    """The summary of a crowd made now; options as ``crowd_job``. The crowd is kept with the
+    scene (a line in the panel, the whole summary on its collection)."""
+    summary = jobs.run(crowd_job(**options))
+    crowd_scene.keep_summary(context, summary)
+    return summary
+
+
+def merge_crowds(context, blend_files):
+    """Append the crowds of ``blend_files`` (the shards of one job) into this scene's crowd,
+    with one copy of each shared material."""
+    merged = crowd_scene.crowd_collection(context)
+    for path in blend_files:
+        with bpy.data.libraries.load(path, link=False) as (_, dst):
+            dst.collections = [crowd_scene.CROWD_COLLECTION]
+        for coll in dst.collections:
+            for child in list(coll.children):
+                merged.children.link(child)
+            bpy.data.collections.remove(coll)
+    crowd_scene.merge_shared_materials()
+
+
+# -- animation ---------------------------------------------------------------------------------
+def lipsync_job(context, rig, audio, transcript="", life=True, seed=0):
+    """Animate ``rig``'s mouth from a speech recording, from the current frame, and put the
+    sound in the sequencer; ``transcript`` is what is said (or a .txt file holding it). The
+    job's result is a report: frames, the action's name, warnings."""
+    head = lookups.avatar_head(rig)
+    scene = context.scene
+    audio = os.path.abspath(bpy.path.abspath(audio))
+    path = bpy.path.abspath(transcript) if transcript else ""
+    if path and os.path.isfile(path):
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            transcript = fh.read()
+    start = scene.frame_current
+    return jobs.WorkerJob("lipsync", lambda data: animation.key_lipsync(bpy.context.scene, head, data, audio, start),
+                          arrays=True, audio=audio, fps=animation.scene_fps(scene), transcript=transcript,
+                          life_seed=seed if life else None)
+
+
+def lipsync(context, rig, audio, **options):
+    return jobs.run(lipsync_job(context, rig, audio, **options))
+
+
+def track_job(context, rig, video, fps=0.0):
+    """Animate ``rig`` from a video of a face, or a folder of images (at ``fps``, default the
+    scene's): expression keys, head and eye bones, one key per frame from the current one."""
+    head = lookups.avatar_head(rig)
+    scene = context.scene
+    source = os.path.abspath(bpy.path.abspath(video))
+    if source.lower().endswith(IMAGE_SUFFIXES):      # one image picked: its folder is the sequence
+        source = os.path.dirname(source)
+    ident = rig.likeness_identity
+    start = scene.frame_current
+    return jobs.WorkerJob("track", lambda data: animation.key_tracking(bpy.context.scene, rig, head, data, start),
+                          arrays=True, video=source, fps=fps or animation.scene_fps(scene),
+                          phenotype=[p.value for p in ident.phenotype],
+                          local_changes={it.label: it.value for it in ident.local})
+
+
+def track(context, rig, video, **options):
+    return jobs.run(track_job(context, rig, video, **options))
+
+
+def import_livelink(context, rig, csv_path):
+    """Animate ``rig`` from a Live Link Face take (a small table: read here, no worker job)."""
+    try:
+        return animation.key_livelink(context.scene, rig, lookups.avatar_head(rig),
+                                      os.path.abspath(bpy.path.abspath(csv_path)), context.scene.frame_current)
+    except Exception as exc:  # noqa: BLE001 - leaves as a LikenessError
+        raise jobs.as_likeness_error(exc) from exc
+
+
+# -- set-up ------------------------------------------------------------------------------------
+def install_runtime_job():
+    """Make the worker's runtime (a Python 3.11 environment with the pinned packages) in the
+    extension's user folder, from the offline packages folder when one is set; the job's
+    result is the installer's last lines. The running workers are stopped first."""
+    worker_client.stop_all()
+    target, wheels = preferences.runtime_dir(), preferences.wheels_dir()
+    # uv and pip print about a hundred lines for this set: a rough but honest progress measure
+    return jobs.ThreadJob(lambda on_line, should_stop: runtime.install(target, on_line=on_line, wheels_dir=wheels,
+                                                                     should_stop=should_stop),
+                          expected_lines=120, message="Installing the runtime")
+
+
+def install_runtime():
+    return jobs.run(install_runtime_job())
+
+
+# -- files -------------------------------------------------------------------------------------
+def find_avatar(context):
+    """The avatar's rig in this file (the active one when it is an avatar, else the first)."""
+    active = context.view_layer.objects.active
+    if active is not None and active.get(lookups.AVATAR_TAG) and active.type == "ARMATURE":
+        return active
+    rig = next((o for o in bpy.data.objects if o.type == "ARMATURE" and o.get(lookups.AVATAR_TAG)), None)
+    if rig is None:
+        raise errors.LikenessError(f"{bpy.data.filepath or 'This file'} holds no Likeness avatar.")
+    return rig
+
+
+def export(context, rig, base, glb=False, fbx=False):
+    """Write the avatar (the rig and its meshes) as BASE.glb and/or BASE.fbx, with the animation its
+    shape keys and bones play (the active actions) when they have one."""
+    for ob in context.view_layer.objects:
+        ob.select_set(False)
+    for ob in [rig] + [c for c in rig.children if c.type == "MESH"]:
+        ob.select_set(True)
+    owners = [rig] + [c.data.shape_keys for c in rig.children if c.type == "MESH" and c.data.shape_keys]
+    animated = any(o.animation_data and o.animation_data.action for o in owners)
+    try:
+        if glb:
+            bpy.ops.export_scene.gltf(filepath=base + ".glb", export_format="GLB", use_selection=True,
+                                      export_morph=True, export_skins=True, export_yup=True,
+                                      export_tangents=True,   # Blender's MikkTSpace for the normal map
+                                      export_animations=animated, export_animation_mode="ACTIVE_ACTIONS",
+                                      export_nla_strips_merged_animation_name=os.path.basename(base))
+        if fbx:
+            bpy.ops.export_scene.fbx(filepath=base + ".fbx", use_selection=True, add_leaf_bones=False,
+                                     bake_anim=animated, bake_anim_use_all_actions=False,
+                                     bake_anim_use_nla_strips=False, path_mode="COPY", embed_textures=True)
+    except Exception as exc:  # noqa: BLE001 - leaves as a LikenessError
+        raise jobs.as_likeness_error(exc) from exc
+
+
+def render_preview(context, rig, path):
+    """Front and three-quarter renders of the avatar side by side, as a PNG (Cycles, CPU)."""
+    try:
+        preview.render(context, rig, path)
+    except Exception as exc:  # noqa: BLE001 - leaves as a LikenessError
+        raise jobs.as_likeness_error(exc) from exc

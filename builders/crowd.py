@@ -1,0 +1,231 @@
+"""Crowds in the scene: one character per photo or variant, each in its own collection
+under "Likeness Crowd", laid out on a grid or scattered.
+
+The worker stays warm for the whole crowd and makes the next character while
+Blender builds the current one. A character that fails is skipped and listed in
+the summary; the rest go on. Cancel (ESC) keeps the characters already built.
+"""
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+
+import bpy
+
+from .. import jobs, preferences
+from ..core import crowd, errors, result, worker_client
+from . import materials, scene_build
+from .hair_build import ESSENTIALS, STRAND_IMAGE
+
+CROWD_COLLECTION = "Likeness Crowd"
+IN_FLIGHT = 2                  # jobs queued at the worker: one being made, one waiting
+BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
+SCATTER_JITTER = 0.3           # share of the spacing a scattered character moves off its grid cell
+SCATTER_TURN_DEG = 30.0
+
+
+def position(index, total, spacing, scatter=False, seed=0):
+    """(x, y, turn in radians) of character ``index`` of ``total``: rows of a square-ish grid
+    in front of the cursor; scattered ones jittered and turned by their own seeded draw.
+    Depends only on the index, so shards merge into the same layout."""
+    cols = max(1, math.ceil(math.sqrt(total)))
+    row, col = divmod(index, cols)
+    x, y, turn = (col - (cols - 1) / 2.0) * spacing, row * spacing, 0.0
+    if scatter:
+        rng = crowd.rng_for(seed + 7919, index)
+        dx, dy = rng.uniform(-SCATTER_JITTER, SCATTER_JITTER, 2) * spacing
+        x, y, turn = x + dx, y + dy, math.radians(rng.uniform(-SCATTER_TURN_DEG, SCATTER_TURN_DEG))
+    return x, y, turn
+
+
+class CrowdJob(jobs.Job):
+    """One crowd: submits characters to the warm worker, builds each result as it arrives;
+    its result is the summary (each character's report, the ones skipped and why)."""
+
+    def __init__(self, chars, total, seed=0, texture_size=1024, layout="GRID", spacing=0.6,
+                 full_body=False, hair="CURVES"):
+        self.client = worker_client.shared_client(preferences.worker_python())
+        self.pending = list(chars)
+        self.count = len(chars)
+        self.total, self.seed, self.texture_size = total, seed, texture_size
+        self.scatter, self.spacing = layout == "SCATTER", spacing
+        self.full_body, self.hair = full_body, hair
+        self.work_dir = tempfile.mkdtemp(prefix="likeness-crowd-")
+        self.in_flight = {}            # job id -> (character, result folder)
+        self.made, self.failed = [], []
+        self.retried = set()           # characters sent again after their worker died
+        self.base_dir, self.base_job = None, None
+        self.started = time.perf_counter()
+        self.cancelled = False
+        around = next((c.photo for c in chars if c.variant and c.photo), None)
+        if around:
+            self.base_dir = os.path.join(self.work_dir, "_base")
+            self.base_job = self.client.submit("avatar", photos=[around], out_dir=self.base_dir,
+                                               texture_size=texture_size)
+
+    # -- progress ------------------------------------------------------------------
+    @property
+    def finished(self):
+        return len(self.made) + len(self.failed)
+
+    @property
+    def fraction(self):
+        return self.finished / max(self.count, 1)
+
+    @property
+    def message(self):
+        n, k = self.count, self.finished
+        elapsed = time.perf_counter() - self.started
+        left = f", about {elapsed / k * (n - k):.0f} s left" if k else ""
+        skipped = f", {len(self.failed)} skipped" if self.failed else ""
+        return f"Crowd: {k}/{n} characters{skipped}{left}"
+
+    # -- work ----------------------------------------------------------------------
+    def step(self, timeout):
+        self._submit()
+        for msg in self.client.poll(timeout=timeout):
+            if msg.get("type") not in ("result", "error"):
+                continue
+            if msg.get("id") == self.base_job:
+                self._base_done(msg)
+            elif msg.get("id") in self.in_flight:
+                char, out_dir = self.in_flight.pop(msg["id"])
+                if msg["type"] == "error" and msg.get("kind") == errors.WorkerDied.kind \
+                        and char.index not in self.retried:
+                    self.retried.add(char.index)         # once more, on the restarted worker
+                    self.pending.insert(0, char)             # (its folder is written anew)
+                elif msg["type"] == "error":
+                    self._fail(char, msg["message"], msg.get("kind"))
+                elif self.full_body and not out_dir.endswith(BODY_SUFFIX):
+                    # the head is made: the body carries its identity (the outfit from the crowd's seed)
+                    job = self.client.submit("full_body", head_dir=out_dir, out_dir=out_dir + BODY_SUFFIX,
+                                             seed=int(crowd.rng_for(self.seed, char.index).integers(2 ** 31)))
+                    self.in_flight[job] = (char, out_dir + BODY_SUFFIX)
+                else:
+                    self._build(char, out_dir)
+        if self.pending or self.in_flight or self.base_job is not None:
+            return False
+        self.result = self.summary()
+        return True
+
+    def _submit(self):
+        while self.pending and len(self.in_flight) < IN_FLIGHT:   # (a body job takes its head's place)
+            char = self.pending[0]
+            if char.variant and char.photo and self.base_job is not None:
+                return                               # variants of a photo wait for its avatar
+            self.pending.pop(0)
+            out_dir = os.path.join(self.work_dir, f"{char.index:05d}_{char.name}")
+            if char.variant:
+                job = self.client.submit("variant", seed=self.seed, index=char.index, out_dir=out_dir,
+                                         texture_size=self.texture_size, name=char.name,
+                                         base_dir=self.base_dir if char.photo else None)
+            else:
+                job = self.client.submit("avatar", photos=[char.photo], out_dir=out_dir,
+                                         texture_size=self.texture_size)
+            self.in_flight[job] = (char, out_dir)
+
+    def _base_done(self, msg):
+        self.base_job = None
+        if msg["type"] == "error":
+            for char in [c for c in self.pending if c.variant and c.photo]:
+                self.pending.remove(char)
+                self._fail(char, f"The base photo failed: {msg['message']}", msg.get("kind"))
+
+    def _fail(self, char, message, kind=None):
+        self.failed.append({**char.to_dict(), "error": message, "kind": kind or "LikenessError"})
+
+    def _build(self, char, out_dir):
+        context = bpy.context          # (a job outlives the context of the call that made it)
+        try:
+            res = result.load(out_dir)
+            rig = scene_build.build(context, res, char.name, "", self.hair, parent=crowd_collection(context))
+        except Exception as exc:  # noqa: BLE001 - one character's failure does not stop the crowd
+            message = str(exc) if isinstance(exc, errors.LikenessError) else f"{type(exc).__name__}: {exc}"
+            self._fail(char, f"The scene build failed: {message}")
+            return
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(out_dir.removesuffix(BODY_SUFFIX), ignore_errors=True)
+        _place(context, rig, char, self)
+        self.made.append({**char.to_dict(), "rig": rig.name, "report": res.report})
+
+    def cancel(self):
+        self.cancelled = True
+        for job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
+            self.client.cancel(job)
+        for char, _ in self.in_flight.values():
+            self._fail(char, "Cancelled.", "Cancelled")
+        for char in self.pending:
+            self._fail(char, "Cancelled before it was made.", "Cancelled")
+        self.pending, self.in_flight, self.base_job = [], {}, None
+        self.result = self.summary()
+
+    def close(self):
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def summary(self):
+        seconds = time.perf_counter() - self.started
+        made = sorted(self.made, key=lambda m: m["index"])
+        return {"seed": self.seed, "total": self.total, "characters": made,
+                "failed": sorted(self.failed, key=lambda m: m["index"]), "cancelled": self.cancelled,
+                "seconds": round(seconds, 2),
+                "characters_per_minute": round(len(made) / seconds * 60.0, 1) if seconds > 0 else 0.0}
+
+
+def crowd_collection(context):
+    coll = bpy.data.collections.get(CROWD_COLLECTION)
+    if coll is None:
+        coll = bpy.data.collections.new(CROWD_COLLECTION)
+    if coll.name not in context.scene.collection.children:
+        context.scene.collection.children.link(coll)
+    return coll
+
+
+def _place(context, rig, char, run):
+    """Put the character at its place in the crowd; its camera hidden."""
+    x, y, turn = position(char.index, run.total, run.spacing, run.scatter, run.seed)
+    cursor = context.scene.cursor.location
+    rig.location = (cursor.x + x, cursor.y + y, cursor.z)
+    rig.rotation_euler.z = turn
+    rig["likeness_crowd_index"] = char.index
+    for ob in rig.users_collection[0].objects:
+        if ob.type == "CAMERA":
+            ob.hide_set(True)
+
+
+def merge_shared_materials():
+    """After shards are appended into one file: one copy of each shared material, of the
+    Essentials hair node groups and of the strand image, instead of one per shard (the copies
+    are named "X.001" ...)."""
+    for datablocks, names in ((bpy.data.materials, [materials.shared_material_name(k)
+                                                     for k in materials.SHARED_MATERIALS]),
+                              (bpy.data.node_groups, ESSENTIALS), (bpy.data.images, [STRAND_IMAGE])):
+        for name in names:
+            copies = [d for d in datablocks if d.name.startswith(name + ".") and d.name[len(name) + 1:].isdigit()]
+            base = datablocks.get(name)
+            for copy in copies:
+                if base is None:
+                    copy.name, base = name, copy
+                    continue
+                copy.user_remap(base)
+                datablocks.remove(copy)
+
+
+def keep_summary(context, summary):
+    """Keep the summary with the scene: a short line in the panel, the whole on the crowd
+    collection; when nothing was made, the empty crowd collection goes. Returns the line."""
+    made, failed = len(summary["characters"]), summary["failed"]
+    line = f"{made} characters made in {summary['seconds']:.0f} s"
+    if failed:
+        line += f"; {len(failed)} skipped: " + ", ".join(
+            f"{os.path.basename(f['photo'] or f['name'])} ({f['error']})" for f in failed[:5])
+    context.scene.likeness.crowd.summary = line
+    coll = bpy.data.collections.get(CROWD_COLLECTION)
+    if coll is not None:
+        chars = [{k: v for k, v in c.items() if k != "report"} for c in summary["characters"]]
+        coll["likeness_summary"] = json.dumps({**summary, "characters": chars})
+        if not summary["characters"] and not coll.children and not coll.objects:
+            bpy.data.collections.remove(coll)          # nothing made: the scene as it was
+    return line

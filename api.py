@@ -78,7 +78,8 @@ def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spaci
     """A crowd under the "Likeness Crowd" collection: one character per photo of
     ``photos_dir`` and ``variants`` seeded ones (relatives of ``around``'s avatar when given);
     ``shard`` "i/N" makes that slice only. The job's result is the summary: each character
-    made (with its report) and each one skipped, with why."""
+    made (with its report) and each one skipped, with why (and the folder's files that are
+    not photos, in ``not_photos``)."""
     photos_dir = os.path.abspath(bpy.path.abspath(photos_dir)) if photos_dir else ""
     photos = crowd.photos_in(photos_dir) if photos_dir else []
     if not photos_dir and not variants:
@@ -89,7 +90,9 @@ def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spaci
     total = len(chars)
     if shard:
         chars = crowd.shard(chars, *crowd.parse_shard(shard))
-    return crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair)
+    job = crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair)
+    job.not_photos = crowd.not_photos(photos_dir) if photos_dir else []
+    return job
 
 
 def build_crowd(context, **options):

@@ -126,12 +126,18 @@ def fit(args):
     """Fit each photo on its own, without Blender (this command's only use of ``core`` as
     itself); one report per photo."""
     sys.path.insert(0, ROOT)
-    from core import pipeline
+    from core import pipeline, worker_client
     from core.errors import LikenessError
+    os.environ.update(worker_client.cache_environment())      # torch's caches: not the temp folder
     os.makedirs(args.report_dir, exist_ok=True)
-    failed = []
+    failed, stems = [], set()
     for photo in args.photos:
-        stem = os.path.splitext(os.path.basename(photo))[0]
+        stem = base = os.path.splitext(os.path.basename(photo))[0]
+        for k in range(2, len(args.photos) + 2):       # photos of the same name, in other folders
+            if stem not in stems:
+                break
+            stem = f"{base}-{k}"
+        stems.add(stem)
         path = os.path.join(args.report_dir, stem + ".json")
         try:
             report = pipeline.fit_photo(photo)
@@ -152,7 +158,11 @@ def _animate(args, animate):
     """Open the avatar's .blend, ``animate(api, context, rig)`` from its first frame, save as
     --out (and export, on request)."""
     bpy, api = enable_addon()
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
+    try:
+        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.avatar))
+    except RuntimeError as exc:          # (bpy.ops raises Blender's error report)
+        reason = str(exc).strip().removeprefix("Error:").strip()
+        raise CommandError(f"{args.avatar} cannot be opened as a Blender file: {reason}") from None
     context = bpy.context
     rig = api.find_avatar(context)
     context.scene.frame_set(context.scene.frame_start)
@@ -203,6 +213,8 @@ def crowd(args):
     summary["job"] = job
     for f in summary["failed"]:
         print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
+    for f in summary["not_photos"]:
+        print(f"likeness: skipped {f['file']}: {f['error']}", file=sys.stderr)
     if not summary["characters"]:                 # the summary says why; no empty crowd.blend
         _write_summary(out, summary)
         raise CommandError("no character could be made")
@@ -221,15 +233,32 @@ def crowd(args):
           f"{len(summary['failed'])} skipped, {summary['characters_per_minute']} per minute")
 
 
-def crowd_merge(args):
-    """Join the shards' crowd.blend files and summaries into one crowd."""
-    summaries = []
-    for folder in args.shards:
-        path = os.path.join(folder, SUMMARY_JSON)
-        if not os.path.isfile(path):
-            raise CommandError(f"not a crowd shard (no {SUMMARY_JSON}): {folder}")
+SHARD_KEYS = ("job", "seed", "total", "characters", "failed", "cancelled", "seconds")
+
+
+def _read_shard(folder):
+    """A shard folder's summary, checked: what ``likeness crowd --shard`` wrote there."""
+    path = os.path.join(folder, SUMMARY_JSON)
+    if not os.path.isfile(path):
+        raise CommandError(f"not a crowd shard (no {SUMMARY_JSON}): {folder}")
+    try:
         with open(path, encoding="utf-8") as fh:
-            summaries.append(json.load(fh))
+            summary = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path} cannot be read as a crowd summary ({exc})") from None
+    if not isinstance(summary, dict) or any(k not in summary for k in SHARD_KEYS) \
+            or not isinstance(summary["job"], dict) or "shard" not in summary["job"]:
+        raise CommandError(f"{path} is not a crowd shard's summary (it lacks "
+                           f"{', '.join(k for k in SHARD_KEYS if k not in summary) or 'the job'})")
+    if summary["characters"] and not os.path.isfile(os.path.join(folder, CROWD_BLEND)):
+        raise CommandError(f"the shard {folder} lists characters but has no {CROWD_BLEND}")
+    return summary
+
+
+def crowd_merge(args):
+    """Join the shards' crowd.blend files and summaries into one crowd; refused, with nothing
+    written, when a shard is missing, given twice or from another job."""
+    summaries = [_read_shard(folder) for folder in args.shards]
     job = {k: v for k, v in summaries[0]["job"].items() if k != "shard"}
     for folder, s in zip(args.shards, summaries):
         if {k: v for k, v in s["job"].items() if k != "shard"} != job:
@@ -237,31 +266,28 @@ def crowd_merge(args):
     shards = sorted(s["job"]["shard"] for s in summaries)
     if len(set(shards)) != len(shards):
         raise CommandError(f"a shard is given twice: {', '.join(shards)}")
-    bpy, api = enable_addon()
-    with output_folder(os.path.abspath(args.out)) as out:
-        _merge(bpy, api, args, summaries, job, shards, out)
-
-
-def _merge(bpy, api, args, summaries, job, shards, out):
-    bpy.ops.wm.read_homefile(use_empty=True)
-    api.merge_crowds(bpy.context, [os.path.join(folder, CROWD_BLEND) for folder in args.shards])
     chars = sorted((c for s in summaries for c in s["characters"]), key=lambda c: c["index"])
     failed = sorted((f for s in summaries for f in s["failed"]), key=lambda c: c["index"])
-    done = {c["index"] for c in chars} | {f["index"] for f in failed}
     total = summaries[0]["total"]
-    summary = {"seed": summaries[0]["seed"], "total": total, "characters": chars, "failed": failed,
-               "cancelled": any(s["cancelled"] for s in summaries),
-               "missing": sorted(set(range(total)) - done), "shards": shards,
-               "seconds": round(sum(s["seconds"] for s in summaries), 2), "job": {**job, "shard": "merged"}}
-    for folder, s in zip(args.shards, summaries):
-        for c in s["characters"]:
-            c["files"] = [os.path.relpath(os.path.join(os.path.abspath(folder), f), out) for f in c.get("files", [])]
-    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, CROWD_BLEND), compress=True)
-    _write_summary(out, summary)
-    print(f"likeness: {len(shards)} shards merged into {out}: {len(chars)} characters, "
-          f"{len(failed)} skipped, {len(summary['missing'])} missing")
-    if summary["missing"]:
-        raise CommandError(f"characters missing (a shard was not given?): {summary['missing'][:10]}")
+    missing = sorted(set(range(total)) - {c["index"] for c in chars} - {f["index"] for f in failed})
+    if missing:
+        raise CommandError(f"characters missing (a shard was not given?): {missing[:10]}; "
+                           f"the shards given: {', '.join(shards)}")
+    bpy, api = enable_addon()
+    with output_folder(os.path.abspath(args.out)) as out:
+        api.merge_crowds(bpy.context, [os.path.join(folder, CROWD_BLEND)
+                                       for folder, s in zip(args.shards, summaries) if s["characters"]])
+        summary = {"seed": summaries[0]["seed"], "total": total, "characters": chars, "failed": failed,
+                   "not_photos": summaries[0].get("not_photos", []),
+                   "cancelled": any(s["cancelled"] for s in summaries), "missing": [], "shards": shards,
+                   "seconds": round(sum(s["seconds"] for s in summaries), 2), "job": {**job, "shard": "merged"}}
+        for folder, s in zip(args.shards, summaries):
+            for c in s["characters"]:
+                c["files"] = [os.path.relpath(os.path.join(os.path.abspath(folder), f), out)
+                              for f in c.get("files", [])]
+        bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, CROWD_BLEND), compress=True)
+        _write_summary(out, summary)
+    print(f"likeness: {len(shards)} shards merged into {out}: {len(chars)} characters, {len(failed)} skipped")
 
 
 def _validate_glbs(out, chars):
@@ -329,6 +355,8 @@ def argument_problem(args):
             return f"{source}: {getattr(args, source)} does not exist"
     if args.command == "track" and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
         return f"--fps must be a frame rate above 0, not {args.fps}"
+    if getattr(args, "seed", 0) is not None and not 0 <= getattr(args, "seed", 0) < 2 ** 31:
+        return f"--seed must be from 0 to {2 ** 31 - 1}, not {args.seed}"
     if args.command == "crowd":
         if args.variants < 0:
             return f"--variants must be 0 or more, not {args.variants}"

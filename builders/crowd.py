@@ -59,6 +59,7 @@ class CrowdJob(jobs.Job):
         self.base_dir, self.base_job = None, None
         self.started = time.perf_counter()
         self.cancelled = False
+        self.not_photos = []           # files of the photo folder that are not photos (listed)
         around = next((c.photo for c in chars if c.variant and c.photo), None)
         if around:
             self.base_dir = os.path.join(self.work_dir, "_base")
@@ -169,7 +170,8 @@ class CrowdJob(jobs.Job):
         seconds = time.perf_counter() - self.started
         made = sorted(self.made, key=lambda m: m["index"])
         return {"seed": self.seed, "total": self.total, "characters": made,
-                "failed": sorted(self.failed, key=lambda m: m["index"]), "cancelled": self.cancelled,
+                "failed": sorted(self.failed, key=lambda m: m["index"]), "not_photos": self.not_photos,
+                "cancelled": self.cancelled,
                 "seconds": round(seconds, 2),
                 "characters_per_minute": round(len(made) / seconds * 60.0, 1) if seconds > 0 else 0.0}
 
@@ -221,6 +223,9 @@ def keep_summary(context, summary):
     if failed:
         line += f"; {len(failed)} skipped: " + ", ".join(
             f"{os.path.basename(f['photo'] or f['name'])} ({f['error']})" for f in failed[:5])
+    if summary["not_photos"]:
+        line += f"; {len(summary['not_photos'])} files are not photos: " + ", ".join(
+            os.path.basename(f["file"]) for f in summary["not_photos"][:5])
     context.scene.likeness.crowd.summary = line
     coll = bpy.data.collections.get(CROWD_COLLECTION)
     if coll is not None:

@@ -60,10 +60,20 @@ class Character:
 
 
 def photos_in(folder):
-    """The photos of ``folder`` by file name (other files are not photos: left out)."""
+    """The photos of ``folder`` by file name (other files are not photos: see ``not_photos``)."""
     if not os.path.isdir(folder):
         raise LikenessError(f"The photo folder does not exist: {folder}")
     return image_io.images_in(folder)
+
+
+def not_photos(folder):
+    """The other files of ``folder`` (hidden ones aside), each with why it is left out, for
+    the crowd's summary: [{"file", "error"}]."""
+    photos = set(photos_in(folder))
+    return [{"file": path, "error": f"not a photo Likeness reads ({os.path.splitext(path)[1] or 'no extension'}): "
+                                    f"use {', '.join(s.lstrip('.').upper() for s in image_io.IMAGE_SUFFIXES)}"}
+            for path in (os.path.join(folder, n) for n in sorted(os.listdir(folder)) if not n.startswith("."))
+            if os.path.isfile(path) and path not in photos]
 
 
 def plan(photos=(), variants=0, around=None):

@@ -83,6 +83,22 @@ def _faces_via_detector(rgb):
     return meshes
 
 
+def _faces_in_tiles(rgb):
+    """Meshes found by the detector in overlapping DETECT_MAX_SIDE tiles of the full-size
+    photo (one face per place: a face in two tiles counts once)."""
+    h, w = rgb.shape[:2]
+    step = DETECT_MAX_SIDE * 3 // 4
+    meshes = []
+    for y0 in range(0, max(h - DETECT_MAX_SIDE, 0) + step, step):
+        for x0 in range(0, max(w - DETECT_MAX_SIDE, 0) + step, step):
+            tile = np.ascontiguousarray(rgb[y0:y0 + DETECT_MAX_SIDE, x0:x0 + DETECT_MAX_SIDE])
+            for m in _faces_via_detector(tile):
+                m[:, :2] += (x0, y0)
+                if all(np.linalg.norm(m[:, :2].mean(0) - o[:, :2].mean(0)) > _face_width(o) / 2 for o in meshes):
+                    meshes.append(m)
+    return meshes
+
+
 def _face_width(points):
     return float(np.ptp(points[:, 0]))
 
@@ -95,6 +111,8 @@ def detect(rgb):
     small = rgb if scale == 1.0 else cv2.resize(rgb, (round(w * scale), round(h * scale)),
                                                 interpolation=cv2.INTER_AREA)
     meshes = _mesh_faces(small) or _faces_via_detector(small)
+    if not meshes and scale < 1.0:
+        meshes = [m * scale for m in _faces_in_tiles(rgb)]      # a small face that shrinking lost
     if not meshes:
         raise NoFaceFound("No face was found in the photo. Use a photo where one face is "
                           "clearly visible, roughly facing the camera.")

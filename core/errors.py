@@ -32,6 +32,11 @@ class FitFailed(LikenessError):
     kind = "FitFailed"
 
 
+class DifferentPeople(LikenessError):
+    """The photos given as one person look like two or more people."""
+    kind = "DifferentPeople"
+
+
 class BadAudio(LikenessError):
     """The audio file is missing, unreadable or has no sound track."""
     kind = "BadAudio"
@@ -88,8 +93,8 @@ class BlenderIncompatible(LikenessError):
 
 
 _BY_KIND = {cls.kind: cls for cls in (
-    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, BadAudio, NoSpeech, BadTranscript,
-    BadRecording, InvalidResult, BadArguments, RuntimeMissing, WorkerDied, Unexpected, Cancelled,
+    LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, DifferentPeople, BadAudio, NoSpeech,
+    BadTranscript, BadRecording, InvalidResult, BadArguments, RuntimeMissing, WorkerDied, Unexpected, Cancelled,
     BlenderIncompatible)}
 
 

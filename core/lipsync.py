@@ -62,6 +62,10 @@ def load_audio(path):
     """Any audio (or video with sound) as 16 kHz mono int16."""
     import av
     name = os.path.basename(path)
+    if os.path.isdir(path):
+        raise BadAudio(f"{path} is a folder, not an audio file.")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise BadAudio(f"{path} is not a regular file (a pipe or a device), not an audio file.")
     if not os.path.isfile(path):
         raise BadAudio(f"Audio file not found: {path}")
     try:

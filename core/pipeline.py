@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import (accessories, brows_lashes, correspondence, detect, fit, hair, hair_strands, head_model, measure,
-               pbr_maps, result, texture)
+               pbr_maps, result, same_person, texture)
 from .image_io import focal_from_exif, read_photo
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,11 @@ def analyse(photo_paths, progress=lambda *a: None):
         warnings += [name + w for w in det.warnings]
         images.append(rgb)
         detections.append(det)
+    if len(photo_paths) > 1:          # one person? (refused when clearly not, before the fit)
+        t = time.perf_counter()
+        warnings += same_person.check([same_person.descriptor(rgb, det.landmarks, det.depth)
+                                       for rgb, det in zip(images, detections)], photo_paths)
+        timings["compare"] = _ms(t)
 
     progress(0.2, "fit", "Fitting the head")
     t = time.perf_counter()

@@ -33,10 +33,14 @@ def clean_environment():
     env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # torch makes its compiler cache folder in the temp folder at import: a user cache instead
-    env.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "likeness",
-                                                           "torchinductor"))
-    return env
+    return {**cache_environment(), **env}
+
+
+def cache_environment():
+    """torch makes its compiler cache folder in the temp folder at import: a user cache instead
+    (unless the environment names one)."""
+    return {"TORCHINDUCTOR_CACHE_DIR": os.environ.get("TORCHINDUCTOR_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "likeness", "torchinductor")}
 
 
 class WorkerClient:

@@ -140,6 +140,33 @@ def test_two_faces_use_the_largest_with_a_warning():
     assert det.landmarks[:, 0].max() < a.shape[1]       # the larger face, on the left
 
 
+@pytest.mark.parametrize("shrink, found", [(0.5, True), (0.2, False)])
+def test_a_small_face_in_a_big_photo_is_found_or_refused_as_too_small(shrink, found):
+    """A 4000 x 3000 photo is shrunk for detection; a face that shrinking makes too small for
+    the detector is looked for in full-size tiles: found when it is wide enough, else refused
+    with its width."""
+    import cv2
+    face = image_io.read_photo(data_path("faces", "lfpw", "image_0001.png"))
+    face = cv2.resize(face, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    canvas = np.full((3000, 4000, 3), 110, np.uint8)
+    canvas[1300:1300 + face.shape[0], 1800:1800 + face.shape[1]] = face
+    if found:
+        det = detect.detect(canvas)
+        assert det.faces_detected == 1 and 60 < det.face_width_px < 140
+        assert (det.landmarks.mean(0) > (1800, 1300)).all()
+    else:
+        with pytest.raises(errors.FaceTooSmall, match="pixels wide"):
+            detect.detect(canvas)
+
+
+def test_photos_of_two_people_are_refused_before_the_fit():
+    """Given as one person, a woman's and a child's photo: refused, naming both."""
+    photos = [data_path("faces", "lfpw", "image_0001.png"), data_path("faces", "helen_train", "11329920_1.jpg")]
+    with pytest.raises(errors.DifferentPeople, match="11329920_1.jpg does not look like the same person as "
+                                                     "image_0001.png"):
+        pipeline.analyse(photos)
+
+
 def test_several_photos_share_one_identity():
     """lfpw image_0001-0005 show one woman: fitted together, each photo keeps a residual
     close to its own single-photo fit, and there is one identity for all."""

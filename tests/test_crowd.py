@@ -103,6 +103,8 @@ def test_batch_goes_on_past_bad_photos_and_lists_them(batch):
     assert "not an image" in failed["c_broken"]["error"]
     assert "face" in failed["d_sky"]["error"].lower()
     assert "c_broken.jpg" in proc.stderr and "d_sky.png" in proc.stderr
+    assert [os.path.basename(f["file"]) for f in summary["not_photos"]] == ["notes.txt"]     # listed, not made
+    assert "notes.txt" in proc.stderr and "not a photo" in proc.stderr
     assert summary["total"] == 6 and not summary["cancelled"]
     # each character's own report is in the summary
     assert summary["characters"][0]["report"]["input"]["path"].endswith("a_lfpw.png")

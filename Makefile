@@ -14,7 +14,7 @@ ZIP := dist/likeness-$(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifes
 
 .PHONY: setup demo test test-fast test-main matrix extension clean
 # The fast tier: core and worker-protocol tests without Blender (about 35 s here).
-FAST_TESTS := tests/test_core_colour.py tests/test_core_same_person.py tests/test_core_hair_strands.py tests/test_core_lipsync.py \
+FAST_TESTS := tests/test_colour_difference.py tests/test_core_same_person.py tests/test_core_hair_strands.py tests/test_core_lipsync.py \
               tests/test_runtime.py tests/test_worker.py
 
 setup: $(STAMP) $(WEB_STAMP)

@@ -53,8 +53,9 @@ def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
             job.scratch = None          # kept: removed only when the build failed
         return rig, report
 
-    job = jobs.WorkerJob("avatar", finish, scratch=out_dir, photos=photos, out_dir=out_dir,
-                         texture_size=int(texture_size))
+    made_here = not os.path.exists(out_dir)          # (a folder that was there is never removed)
+    job = jobs.WorkerJob("avatar", finish, scratch=out_dir if made_here else None, photos=photos,
+                         out_dir=out_dir, texture_size=int(texture_size))
     return job
 
 

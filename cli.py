@@ -126,7 +126,8 @@ def fit(args):
     """Fit each photo on its own, without Blender (this command's only use of ``core`` as
     itself); one report per photo."""
     sys.path.insert(0, ROOT)
-    from core import pipeline, worker_client
+    from core import worker_client
+    from core.report import fit_photo
     from core.errors import LikenessError
     os.environ.update(worker_client.cache_environment())      # torch's caches: not the temp folder
     os.makedirs(args.report_dir, exist_ok=True)
@@ -140,7 +141,7 @@ def fit(args):
         stems.add(stem)
         path = os.path.join(args.report_dir, stem + ".json")
         try:
-            report = pipeline.fit_photo(photo)
+            report = fit_photo(photo)
         except LikenessError as exc:
             failed.append(photo)
             report = {"input": {"path": os.path.abspath(photo)},

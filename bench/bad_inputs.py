@@ -34,7 +34,8 @@ import zlib
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(ROOT), "shared", "data")
+sys.path.insert(0, ROOT)
+from tools.measures import DATA  # noqa: E402
 _EXE = os.path.join(ROOT, ".venv", "bin", "likeness")
 LIKENESS = [_EXE] if os.path.exists(_EXE) else [sys.executable, os.path.join(ROOT, "cli.py")]
 FACE = os.path.join(DATA, "faces", "lfpw", "image_0002.png")        # frontal, one face, 300x450

@@ -30,22 +30,18 @@ def rss_mb(pid="self", field="VmRSS"):
     return float("nan")
 
 
-def run_crowd(bpy, ops, args, what, photos_dir, variants, render=None):
+def run_crowd(bpy, api, args, what, photos_dir, variants, render=None):
     full_body, texture_size = args.full_body, args.texture_size
     label = f"{what}, hair {args.hair}, {texture_size} px" + (", full body" if full_body else "")
     bpy.ops.wm.read_homefile(use_empty=True)
-    s = bpy.context.scene.likeness
-    s.hair = args.hair.upper()
-    c = s.crowd
-    c.photos_dir, c.variants, c.seed, c.full_body = photos_dir, variants, 1, full_body
-    c.layout, c.spacing = "SCATTER", 1.0 if full_body else 0.6
-    client = ops.crowd_ops.worker_client.shared_client(sys.executable)
+    client = api.worker_client.shared_client(sys.executable)
     client.run("warmup")
     blender_before = rss_mb()
     t = time.perf_counter()
-    bpy.ops.likeness.build_crowd(texture_size=texture_size)
+    summary = api.build_crowd(bpy.context, photos_dir=photos_dir, variants=variants, seed=1, layout="SCATTER",
+                              spacing=1.0 if full_body else 0.6, full_body=full_body, texture_size=texture_size,
+                              hair=args.hair.upper())
     seconds = time.perf_counter() - t
-    summary = ops.crowd_ops.LAST_SUMMARY
     n = len(summary["characters"])
     blender_after = rss_mb()
     worker_pid = client.pid()
@@ -118,13 +114,12 @@ def main():
     ap.add_argument("--full-body", action="store_true")
     ap.add_argument("--render", help="render the variants' crowd to this PNG")
     args = ap.parse_args()
-    bpy = cli.enable_addon()
-    ops = sys.modules[cli.EXTENSION_MODULE].operators
+    bpy, api = cli.enable_addon()
     if args.variants:
-        run_crowd(bpy, ops, args, f"{args.variants} variants", "", args.variants, args.render)
+        run_crowd(bpy, api, args, f"{args.variants} variants", "", args.variants, args.render)
     if args.photos:
-        run_crowd(bpy, ops, args, f"{args.photos} Helen photos", helen_folder(args.photos), 0)
-    ops.crowd_ops.worker_client.stop_all()
+        run_crowd(bpy, api, args, f"{args.photos} Helen photos", helen_folder(args.photos), 0)
+    api.worker_client.stop_all()
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from bench.hair_check import build, render_hair  # noqa: E402
-from bench.hair_masks import photo_for  # noqa: E402
+from tools.measures import photo_for  # noqa: E402
+from tools.renders import build, render_hair  # noqa: E402
 
 GREYS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
 
@@ -27,7 +27,7 @@ def main():
     import tempfile
     import cli
     from core import texture
-    bpy = cli.enable_addon()
+    bpy, _ = cli.enable_addon()
     path = os.path.join(tempfile.mkdtemp(prefix="likeness-hair-bsdf-"), "hair.png")
     print(f"{'input':14}", " ".join(f"{c:6.3f}" for c in GREYS))
     rows = []

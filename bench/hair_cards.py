@@ -19,7 +19,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from core import brows_lashes, hair, head_model, measure, pipeline, result  # noqa: E402
+from core import analysis, assembly, brows_lashes, hair, head_model, measure, result  # noqa: E402
 from bench.common import DATA, face_photos  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 
@@ -29,7 +29,7 @@ STAGES = ("segmentation", "attributes", "guides", "brows_lashes", "blender_cards
 def worker_side(photo):
     """(timings in ms, arrays) of the hair stage's worker part for one photo."""
     hm = head_model.load()
-    an = pipeline.analyse([photo])
+    an = analysis.analyse([photo])
     times = {}
     t = time.perf_counter()
     pf = an.main
@@ -39,7 +39,7 @@ def worker_side(photo):
     times["attributes"] = max(an.timings["hair"] - times["segmentation"], 0.0)
     scalp = measure.scalp_weights(an.neutral["vertices"], hm.vertex_part, hm.region_vertices("ear"))
     t = time.perf_counter()
-    arrays = pipeline._hair_arrays(hm, an.neutral, scalp, an)
+    arrays = assembly.hair_arrays(hm, an.neutral, scalp, an)
     times["guides"] = _ms(t)
     t = time.perf_counter()
     arrays.update(brows_lashes.strands(an.neutral["vertices"], hm.faces, hm.vertex_part == 0))
@@ -51,8 +51,7 @@ def blender_side(addon, base, arrays):
     """ms to build the hair cards and the brow/lash cards of ``arrays`` on ``base``'s avatar."""
     import bpy
     bpy.ops.wm.read_homefile(use_empty=True)
-    bpy.context.scene.likeness.hair = "NONE"
-    rig = addon.builders.scene_build.build(bpy.context, base, "bench", "")
+    rig = addon.builders.scene_build.build(bpy.context, base, "bench", "", hair="NONE")
     head = addon.builders.lookups.avatar_head(rig)
     res = result.AvatarResult({**base.arrays, **arrays}, base.image_paths, base.report)
     tracker = addon.builders.scene_build._Tracker()
@@ -69,10 +68,10 @@ def main():
     args = ap.parse_args()
     photos = face_photos(args.data, args.limit)
     import cli
-    cli.enable_addon()
-    addon = sys.modules[cli.EXTENSION_MODULE]
+    _, api = cli.enable_addon()
+    addon = sys.modules[api.__package__]
     base_dir = tempfile.mkdtemp()
-    pipeline.build_avatar(photos[:1], base_dir, texture_size=1024)
+    assembly.build_avatar(photos[:1], base_dir, texture_size=1024)
     base = result.load(base_dir)
     _, arrays = worker_side(photos[0])                    # warm-up, untimed
     blender_side(addon, base, arrays)

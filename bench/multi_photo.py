@@ -18,7 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from core import detect, fit, head_model, image_io  # noqa: E402
-from core.measure import face_region, identity_spread_mm  # noqa: E402
+from core.measure import face_region  # noqa: E402
+from tools.measures import identity_spread_mm  # noqa: E402
 
 
 def main():

@@ -19,7 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from core import detect, fit, head_model  # noqa: E402
-from core.measure import face_region, identity_spread_mm  # noqa: E402
+from core.measure import face_region  # noqa: E402
+from tools.measures import identity_spread_mm  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 from bench.common import DATA, grid_clips  # noqa: E402
 

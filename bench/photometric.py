@@ -16,9 +16,48 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from core import head_model, image_io, photometric, pipeline  # noqa: E402
+from core import analysis, assembly, head_model, image_io, texture  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 from bench.common import DATA  # noqa: E402
+
+
+def render_view(shape, verts_cam, quads, uv, face_uv_index, tex, focal_px, principal_point):
+    """(H, W, 3) float image of the textured head as the camera saw it, and its mask."""
+    h, w = shape[:2]
+    tris = texture.triangulate(quads)
+    uv_tris = uv[texture.triangulate(face_uv_index)]
+    z = verts_cam[:, 2]
+    pts = np.stack([focal_px * verts_cam[:, 0] / z + principal_point[0],
+                    focal_px * verts_cam[:, 1] / z + principal_point[1]], -1)
+    ids = texture._rasterize_ids(pts[tris], np.argsort(-z[tris].mean(1)), (h, w))
+    ys, xs = np.nonzero(ids >= 0)
+    t = ids[ys, xs]
+    bary = np.clip(texture.barycentric(np.stack([xs, ys], -1).astype(np.float64),
+                                        pts[tris[t, 0]], pts[tris[t, 1]], pts[tris[t, 2]]), 0, 1)
+    bary /= bary.sum(1, keepdims=True)
+    tuv = np.einsum("nk,nkc->nc", bary, uv_tris[t])
+    size = tex.shape[0]
+    colors = texture.bilinear(tex, tuv[:, 0] * size - 0.5, (1 - tuv[:, 1]) * size - 0.5)
+    out = np.zeros((h, w, 3), np.float32)
+    out[ys, xs] = colors
+    mask = np.zeros((h, w), bool)
+    mask[ys, xs] = True
+    return out, mask
+
+
+
+def compare(photo, rendered, region):
+    """PSNR (dB) and mean SSIM of two uint8-range images inside ``region`` (bool mask)."""
+    from skimage.metrics import structural_similarity
+    a, b = photo.astype(np.float64), rendered.astype(np.float64)
+    mse = ((a - b) ** 2)[region].mean()
+    psnr = 10 * np.log10(255.0 ** 2 / max(mse, 1e-12))
+    ys, xs = np.nonzero(region)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    _, ssim_map = structural_similarity(a[y0:y1, x0:x1], b[y0:y1, x0:x1], channel_axis=2,
+                                        data_range=255.0, full=True)
+    ssim = ssim_map.mean(2)[region[y0:y1, x0:x1]].mean()
+    return float(psnr), float(ssim)
 
 
 def face_mask(shape, points, shrink):
@@ -43,29 +82,29 @@ def main():
     rows = []
     for photo in photos:
         try:
-            an = pipeline.analyse([photo])
-            report = pipeline.build_avatar([photo], out, texture_size=args.size)
+            an = analysis.analyse([photo])
+            report = assembly.build_avatar([photo], out, texture_size=args.size)
         except LikenessError:
             continue
         main_photo = an.main
         lit = image_io.read_photo(os.path.join(out, "texture_lit.png"))
         verts_cam = main_photo.posed["vertices"] @ main_photo.view.rotation.T + main_photo.translation
-        rendered, mask = photometric.render_view(main_photo.rgb.shape, verts_cam, hm.faces, hm.uv,
+        rendered, mask = render_view(main_photo.rgb.shape, verts_cam, hm.faces, hm.uv,
                                                  hm.face_uv_index, lit, main_photo.view.focal_px,
                                                  main_photo.view.principal_point)
         lm = np.array(report["landmarks68"])
         region = face_mask(main_photo.rgb.shape, lm, 0.04 * np.ptp(lm[:, 0])) & mask
-        psnr, ssim = photometric.compare(main_photo.rgb, rendered, region)
+        psnr, ssim = compare(main_photo.rgb, rendered, region)
         rows.append((os.path.basename(photo), psnr, ssim, report["timings_ms"]["texture"]))
         print(f"{rows[-1][0]:22s} PSNR {psnr:5.2f} dB  SSIM {ssim:.3f}")
     psnr = np.array([r[1] for r in rows])
     ssim = np.array([r[2] for r in rows])
     print(f"== {len(rows)} photos at {args.size}: PSNR mean {psnr.mean():.2f} dB (min {psnr.min():.2f}, "
           f"{(psnr >= 24).mean() * 100:.0f} % at or above 24 dB), SSIM mean {ssim.mean():.3f}")
-    for size in pipeline.TEXTURE_SIZES:
+    for size in assembly.TEXTURE_SIZES:
         times = []
         for photo in photos[:6]:
-            times.append(pipeline.build_avatar([photo], out, texture_size=size)["timings_ms"]["texture"])
+            times.append(assembly.build_avatar([photo], out, texture_size=size)["timings_ms"]["texture"])
         print(f"texture stage at {size}: median {np.median(times[1:]):.0f} ms (warm)")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from core import pipeline  # noqa: E402
+from core import assembly  # noqa: E402
 from bench.common import DATA, face_photos  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 
@@ -27,12 +27,12 @@ def main():
     args = ap.parse_args()
     photos = face_photos(args.data, args.limit)
     tmp = tempfile.mkdtemp()
-    pipeline.build_avatar(photos[:1], tmp, texture_size=1024)
-    for size in pipeline.TEXTURE_SIZES:
+    assembly.build_avatar(photos[:1], tmp, texture_size=1024)
+    for size in assembly.TEXTURE_SIZES:
         rows, residuals, failed = [], [], 0
         for photo in photos:
             try:
-                rep = pipeline.build_avatar([photo], tmp, texture_size=size)
+                rep = assembly.build_avatar([photo], tmp, texture_size=size)
             except LikenessError:
                 failed += 1
                 continue

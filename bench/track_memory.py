@@ -1,5 +1,5 @@
 """Tracking memory against the video's length: a synthetic 1080p video (a photo swaying on a
-grey background, mp4v at 25 fps) of each length is tracked by pipeline.track_video in its own
+grey background, mp4v at 25 fps) of each length is tracked by worker_jobs.track_video in its own
 process, which prints its peak resident memory and its speed.
 
     .venv/bin/python bench/track_memory.py [--seconds 30 600]
@@ -43,9 +43,9 @@ def main():
             script = textwrap.dedent(f"""
                 import sys, time
                 sys.path.insert(0, {ROOT!r})
-                from core import pipeline
+                from core import worker_jobs
                 t = time.perf_counter()
-                r = pipeline.track_video({video!r}, [0.5] * 6, {{}}, {os.path.join(tmp, "t.npz")!r})
+                r = worker_jobs.track_video({video!r}, [0.5] * 6, {{}}, {os.path.join(tmp, "t.npz")!r})
                 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
                 print(r["frames"], time.perf_counter() - t, int(hwm.split()[1]) / 1024)
             """)

@@ -1,6 +1,5 @@
 """Animation in the scene: takes keyed on the avatar's ARKit shape keys and bones, as new
 actions (filled through foreach_set), from lip sync, video tracking and Live Link Face."""
-import bpy
 import numpy as np
 from mathutils import Matrix
 

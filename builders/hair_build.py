@@ -409,9 +409,11 @@ def _root_anchors(head, roots):
     """Each strand's anchor: the head vertex nearest its root (weight 1)."""
     from mathutils.kdtree import KDTree
     me = head.data
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertices.foreach_get("co", co)
     tree = KDTree(len(me.vertices))
-    for v in me.vertices:
-        tree.insert(v.co, v.index)
+    for i, p in enumerate(co.reshape(-1, 3).tolist()):
+        tree.insert(p, i)
     tree.balance()
     nearest = np.array([tree.find(r)[1] for r in roots.tolist()], np.int32)
     weight = np.zeros((len(roots), 3), np.float32)
@@ -452,7 +454,9 @@ def follow_reshape(rig, head, old, new):
         move = brows_lashes.anchored(*_read_anchors(ob), shift).astype(np.float32)
         if ob.type == "CURVES":
             curves = ob.data
-            sizes = np.array([c.points_length for c in curves.curves])
+            offsets = np.empty(len(curves.curves) + 1, np.int32)
+            curves.curve_offset_data.foreach_get("value", offsets)
+            sizes = np.diff(offsets)
             _add_to(curves.position_data, "vector", np.repeat(move, sizes, axis=0))
             if REST_ANCHOR in curves.attributes:
                 _add_to(curves.attributes[REST_ANCHOR].data, "vector", move)

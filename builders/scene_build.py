@@ -147,23 +147,25 @@ def _add_shape_keys(ob, res):
 
 
 def _add_skinning(ob, rig, res):
-    groups = {}
     idx, wts = res.skin_bone_index, res.skin_weight
     for b in np.unique(idx[wts > 0]):
-        groups[int(b)] = ob.vertex_groups.new(name=str(res.bone_names[b]))
-    for v in range(len(idx)):
-        for b, w in zip(idx[v], wts[v]):
-            if w > 0:
-                groups[int(b)].add((v,), float(w), "REPLACE")
+        weights = np.where(idx == b, wts, 0.0).sum(1)
+        add_weights(ob.vertex_groups.new(name=str(res.bone_names[b])), weights)
     mod = ob.modifiers.new("Armature", "ARMATURE")
     mod.object = rig
     # where hair grows, for the hair step and for artists (not a bone: no deformation)
-    scalp = ob.vertex_groups.new(name=hair_build.SCALP_GROUP)
-    for v in np.nonzero(res.scalp_weight > 0)[0]:
-        scalp.add((int(v),), float(res.scalp_weight[v]), "REPLACE")
+    add_weights(ob.vertex_groups.new(name=hair_build.SCALP_GROUP), res.scalp_weight)
     # skin the photo shows bare: the hair children keep off it (artists may paint it)
-    bare = ob.vertex_groups.new(name=hair_build.BARE_GROUP)
-    bare.add([int(v) for v in np.nonzero(res.arrays.get("bare_skin", np.zeros(0)) > 0)[0]], 1.0, "REPLACE")
+    add_weights(ob.vertex_groups.new(name=hair_build.BARE_GROUP),
+                (res.arrays.get("bare_skin", np.zeros(0)) > 0).astype(np.float32))
+
+
+def add_weights(group, weights):
+    """Give the vertices with a weight above 0 their weight in ``group``: one call per distinct
+    weight (vertex groups have no foreach_set; a scalp is mostly 1.0)."""
+    weights = np.asarray(weights, np.float32)
+    for w in np.unique(weights[weights > 0]):
+        group.add(np.nonzero(weights == w)[0].tolist(), float(w), "REPLACE")
 
 
 def _add_photo_expression_action(ob, res, name, t):

@@ -56,18 +56,6 @@ def similarity_align(src, dst):
     return similarity_transform(src, dst)(src)
 
 
-def identity_spread_mm(heads):
-    """How much a set of neutral heads (K, N, 3) differ: each is aligned to the mean by a
-    similarity transform (three rounds), then the per-vertex standard deviation in mm,
-    averaged over the vertices."""
-    heads = np.asarray(heads, np.float64)
-    mean = heads.mean(0)
-    for _ in range(3):
-        heads = np.array([similarity_align(h, mean) for h in heads])
-        mean = heads.mean(0)
-    return float(np.sqrt(((heads - mean) ** 2).sum(-1).mean(0)).mean() * 1000)
-
-
 def scalp_weights(vertices, vertex_part, ears):
     """1 on the scalp (where hair grows), 0 elsewhere, softly between: skin above a plane
     through the top of the forehead (mediapipe point 10) that tilts down towards the nape,

@@ -172,7 +172,9 @@ def status(runtime_dir, python_override="", requirements=REQUIREMENTS):
             return RuntimeStatus("ready", python_override, "Using the configured Python interpreter.",
                                  python_override)
         return RuntimeStatus("missing", python_override,
-                             f"The configured Python interpreter does not exist: {python_override}")
+                             f"The configured Python interpreter does not exist: {python_override}. Set one "
+                             "that exists in the Likeness preferences (LIKENESS_PYTHON for the command), or "
+                             "clear it to use the runtime installed from the panel.")
     python = venv_python(runtime_dir)
     stamp = read_stamp(runtime_dir)
     if not stamp:

@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from . import correspondence, crowd, fit, hair_strands, head_model, pbr_maps, result, skin_paint, texture
-from .pipeline import (_camera_matrix_world, _eye_axes, _ms, avatar_arrays, head_mesh, roughness_map,
-                       texel_map, TEXTURE_SIZES)
+from .analysis import camera_matrix_world, ms
+from .assembly import TEXTURE_SIZES, avatar_arrays, eye_axes, head_mesh, roughness_map, texel_map
 
 CAMERA_DISTANCE_M = 0.9        # the reference camera of a variant: in front of the face
 IMAGE_PX = 1024
@@ -60,27 +60,27 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
     t = time.perf_counter()
     neutral = hm.forward(phenotype, local, np.zeros(len(hm.facial_action_labels)))
     mesh = head_mesh(hm, neutral)
-    timings["shape"] = _ms(t)
+    timings["shape"] = ms(t)
 
     t = time.perf_counter()
     if base is None:
         albedo = skin_paint.paint(texel_map(texture.GEOMETRY_SIZE), neutral["vertices"], hm.faces,
-                                  _eye_axes(hm, neutral), texture_size, ident.skin_srgb,
+                                  eye_axes(hm, neutral), texture_size, ident.skin_srgb,
                                   crowd.IRIS_SRGB[ident.iris], crowd.HAIR_SRGB[ident.hair_colour],
                                   int(rng.integers(2 ** 31)))
         images = {"albedo": albedo, "lit": albedo, "roughness": roughness_map(min(texture_size, 1024)),
                   "normal": pbr_maps.detail_normal_map(albedo)}
-    timings["texture"] = _ms(t)
+    timings["texture"] = ms(t)
 
     t = time.perf_counter()
     guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0,
                                  mesh["scalp_weight"][:hm.n_vertices], style)
-    timings["hair"] = _ms(t)
+    timings["hair"] = ms(t)
     rotation, translation = _front_camera(neutral)
     landmarks = correspondence.surface_points(neutral["vertices"])[correspondence.ibug68_index()]
     arrays = avatar_arrays(hm, neutral, mesh, phenotype, local,
                            expression=np.zeros(len(hm.facial_action_labels)),
-                           camera_matrix_world=_camera_matrix_world(rotation, translation),
+                           camera_matrix_world=camera_matrix_world(rotation, translation),
                            focal_px=FOCAL_PX, image_size=(IMAGE_PX, IMAGE_PX),
                            landmarks68=fit.project(landmarks, rotation, translation, FOCAL_PX, (IMAGE_PX / 2.0,) * 2),
                            hair={"hair_guides": guides.astype(np.float32),
@@ -98,7 +98,7 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
     if base is not None:
         images = {key: base.image_paths[key] for key in result.IMAGES}
     result.save(out_dir, arrays, images, report)
-    timings["total"] = _ms(t0)
+    timings["total"] = ms(t0)
     report["timings_ms"] = timings
     result.write_report(out_dir, report)
     return report

@@ -56,7 +56,8 @@ class Worker:
         os._exit(0)          # stdin closed: Blender is gone or asked us to stop
 
     def run_job(self, msg):
-        from core import errors, pipeline
+        from core import errors
+        from core.worker_jobs import JOBS
         job_id, kind, args = msg.get("id"), msg.get("kind"), msg.get("args") or {}
 
         def progress(fraction, stage, message):
@@ -70,7 +71,7 @@ class Worker:
             first, run = JOBS[kind]
             if first:
                 progress(0.1, *first)
-            data = run(pipeline, args, progress)
+            data = run(args, progress)
             self.send(type="result", id=job_id, data=data)
         except errors.LikenessError as exc:
             self.send(type="error", id=job_id, kind=exc.kind, message=str(exc))
@@ -81,61 +82,6 @@ class Worker:
                       message=f"Unexpected error ({type(exc).__name__}: {exc}).")
         finally:
             self.cancelled.discard(job_id)
-
-
-# -- the jobs: kind -> (the first progress (stage, message) or None, run(pipeline, args, progress)) --
-
-def _avatar(pipeline, args, progress):
-    report = pipeline.build_avatar(args["photos"], args["out_dir"], texture_size=int(args.get("texture_size", 2048)),
-                                   progress=progress)
-    return {"out_dir": args["out_dir"], "report": report}
-
-
-def _variant(pipeline, args, progress):
-    from core import variant
-    report = variant.build_variant(int(args["seed"]), int(args["index"]), args["out_dir"],
-                                   texture_size=int(args.get("texture_size", 1024)),
-                                   base_dir=args.get("base_dir"), name=args.get("name", ""))
-    return {"out_dir": args["out_dir"], "report": report}
-
-
-def _lipsync(pipeline, args, progress):
-    return pipeline.lipsync(args["audio"], float(args["fps"]), args["out_path"], args.get("transcript"),
-                            args.get("life_seed"))
-
-
-def _track(pipeline, args, progress):
-    return pipeline.track_video(args["video"], args["phenotype"], args["local_changes"], args["out_path"],
-                                args.get("fps"))
-
-
-def _full_body(pipeline, args, progress):
-    return pipeline.full_body(args["head_dir"], args["out_dir"], args.get("seed", 0), args.get("outfit", True))
-
-
-def _reshape(pipeline, args, progress):
-    return pipeline.reshape(args["phenotype"], args["local_changes"], args["out_path"])
-
-
-def _warmup(pipeline, args, progress):
-    pipeline.warm_up()
-    return {"pid": os.getpid()}
-
-
-def _ping(pipeline, args, progress):
-    return {"pid": os.getpid(), "models_loaded": pipeline.is_warm()}
-
-
-JOBS = {
-    "avatar": (None, _avatar),
-    "variant": (("variant", "Making a crowd variant"), _variant),
-    "lipsync": (("lipsync", "Recognising the speech"), _lipsync),
-    "track": (("track", "Tracking the face"), _track),
-    "full_body": (("full_body", "Building the full body"), _full_body),
-    "reshape": (None, _reshape),
-    "warmup": (("warmup", "Loading models"), _warmup),
-    "ping": (None, _ping),
-}
 
 
 def _watch_parent(pid):

@@ -72,10 +72,26 @@ def test_failure_midway_rolls_back(empty_scene, tmp_path):
     """A result whose mesh is valid but whose texture file is not an image fails inside
     the scene build; everything made up to then is removed again."""
     import bpy
-    from core import pipeline
-    pipeline.build_avatar([data_path("faces", "lfpw", "image_0004.png")], str(tmp_path), texture_size=1024)
+    from core import assembly
+    assembly.build_avatar([data_path("faces", "lfpw", "image_0004.png")], str(tmp_path), texture_size=1024)
     (tmp_path / "texture.png").write_bytes(b"not a png")
     before = scene_inventory()
     with pytest.raises(RuntimeError, match="texture cannot be read"):
         bpy.ops.likeness.build_from_result(result_dir=str(tmp_path))
     assert scene_inventory() == before
+
+
+def test_the_front_door_raises_one_error_family_with_exit_codes(addon, empty_scene, tmp_path):
+    """api.build_avatar, as the command line calls it: a photo without a face raises NoFaceFound
+    (a LikenessError, exit code 1) and changes nothing; the job's folder is gone."""
+    from skimage import data
+    from core.image_io import write_png
+    path = str(tmp_path / "coffee.png")
+    write_png(path, np.asarray(data.coffee()))
+    before, folders = scene_inventory(), job_folders()
+    with pytest.raises(addon.core.errors.LikenessError) as info:
+        addon.api.build_avatar(empty_scene, [path], texture_size=1024, keep_result=str(tmp_path / "kept"))
+    assert info.value.kind == "NoFaceFound" and info.value.exit_code == 1
+    assert "No face was found" in str(info.value)
+    assert scene_inventory() == before and job_folders() <= folders
+    assert not (tmp_path / "kept").exists()

@@ -89,6 +89,23 @@ def test_bad_photo_exit_code_and_message(tmp_path):
     assert not (tmp_path / "out" / "avatar.blend").exists()
 
 
+def test_photos_of_two_people_are_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "out"
+    proc = run("avatar", data_path("faces", "lfpw", "image_0001.png"),
+               data_path("faces", "helen_train", "11329920_1.jpg"), "--out", str(out))
+    assert proc.returncode == 1, proc.stderr[-1500:]
+    assert "11329920_1.jpg does not look like the same person as image_0001.png" in proc.stderr
+    assert not out.exists()                      # the folder the command made is gone again
+
+
+def test_likeness_failing_itself_exits_3_and_says_what_to_do(tmp_path):
+    """No runtime (the worker's Python is missing): exit 3, not 1, with what to do."""
+    proc = run("avatar", data_path("faces", "lfpw", "image_0001.png"), "--out", str(tmp_path / "out"),
+               env={"LIKENESS_PYTHON": str(tmp_path / "no-python")})
+    assert proc.returncode == 3, proc.stderr[-1500:]
+    assert "does not exist" in proc.stderr and "LIKENESS_PYTHON" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_usage_error_exit_code(tmp_path):
     proc = run("avatar", "--out", str(tmp_path))
     assert proc.returncode == 2 and "PHOTO(s) or --sample" in proc.stderr
@@ -110,6 +127,8 @@ def test_usage_error_exit_code(tmp_path):
     (("track", "{tmp}/a.blend", "{tmp}", "--out", "{tmp}/t.blend", "--fps", "-5"), "--fps must be"),
     (("lipsync", "{tmp}/a.blend", "{tmp}/nope.wav", "--out", "{tmp}/t.blend"), "does not exist"),
     (("lipsync", "{tmp}/a.blend", "{tmp}/file.txt", "--out", "{tmp}"), "is a folder, not a file"),
+    (("lipsync", "{tmp}/a.blend", "{tmp}/file.txt", "--out", "{tmp}/t.blend", "--seed", "-1"), "--seed must be"),
+    (("crowd", "--variants", "2", "--seed", str(10 ** 20), "--out", "{tmp}/c"), "--seed must be"),
 ])
 def test_wrong_arguments_exit_2_before_any_work(tmp_path, args, message):
     (tmp_path / "file.txt").write_text("a file")

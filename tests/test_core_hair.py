@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from bench.hair_masks import MASKS, iou, read_mask
+from tools.measures import MASKS, iou, read_mask
 from conftest import data_path
 
 PHOTOS = {
@@ -21,8 +21,9 @@ PHOTOS = {
 
 @pytest.fixture(scope="module")
 def analysed():
-    from core import pipeline
-    return {key: pipeline.analyse([data_path("faces", *parts)]) for key, parts in PHOTOS.items()}
+    from core import analysis
+    from core.report import make_report
+    return {key: analysis.analyse([data_path("faces", *parts)]) for key, parts in PHOTOS.items()}
 
 
 def _truth(parts):
@@ -98,8 +99,9 @@ def test_shaved_head_has_no_hair_volume(analysed):
 
 
 def test_report_has_the_hair_section(analysed):
-    from core import pipeline
-    report = pipeline.make_report(analysed["short"])
+    from core import analysis
+    from core.report import make_report
+    report = make_report(analysed["short"])
     hair = report["hair"]
     assert hair["length"] == "above the ears" and hair["colour_srgb"].startswith("#")
     assert hair["colour_delit"] is False                # de-lit only with the texture's lighting

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bench.hair_masks import iou
+from tools.measures import iou
 from core import correspondence, hair_strands, head_model, measure
 
 

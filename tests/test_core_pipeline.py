@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import data_path, read_pts
-from core import correspondence, detect, errors, fit, image_io, pipeline, result
+from core import analysis, assembly, correspondence, detect, errors, fit, image_io, result
+from core.report import fit_photo
+from tools import measures
 
 
 def nme_iod(pred, gt):
@@ -70,7 +72,7 @@ def test_pose_follows_head_turn():
 
 
 def test_avatar_result_is_complete(tmp_path):
-    report = pipeline.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path),
+    report = assembly.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path),
                                    texture_size=1024)
     res = result.load(str(tmp_path))
     assert len(report["landmarks68"]) == 68
@@ -82,7 +84,7 @@ def test_avatar_result_is_complete(tmp_path):
 
 
 def test_damaged_result_is_refused_before_blender(tmp_path):
-    pipeline.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path), texture_size=1024)
+    assembly.build_avatar([data_path("faces", "lfpw", "image_0003.png")], str(tmp_path), texture_size=1024)
     with np.load(tmp_path / result.NPZ) as z:
         arrays = {k: z[k] for k in z.files}
     arrays["vertices"][5, 1] = np.nan
@@ -164,7 +166,7 @@ def test_photos_of_two_people_are_refused_before_the_fit():
     photos = [data_path("faces", "lfpw", "image_0001.png"), data_path("faces", "helen_train", "11329920_1.jpg")]
     with pytest.raises(errors.DifferentPeople, match="11329920_1.jpg does not look like the same person as "
                                                      "image_0001.png"):
-        pipeline.analyse(photos)
+        analysis.analyse(photos)
 
 
 def test_several_photos_share_one_identity():
@@ -200,10 +202,10 @@ def test_focal_length_from_exif(tmp_path):
     w, h = src.size
     expected = 85 / 43.27 * np.hypot(w, h)
     assert image_io.focal_from_exif(str(path), (w, h)) == pytest.approx(expected)
-    report = pipeline.fit_photo(str(path))
+    report = fit_photo(str(path))
     assert report["camera"]["focal_from_exif"] is True
     assert report["camera"]["focal_length_px"] == pytest.approx(expected, rel=1e-4)
-    plain = pipeline.fit_photo(data_path("faces", "lfpw", "image_0003.png"))
+    plain = fit_photo(data_path("faces", "lfpw", "image_0003.png"))
     assert plain["camera"]["focal_from_exif"] is False
 
 
@@ -226,7 +228,7 @@ def test_identity_stays_put_while_talking():
             heads.append(hm.forward(fr.phenotype, fr.local_changes, np.zeros(52))["vertices"][region])
         i += 1
     assert len(heads) >= 7
-    assert measure.identity_spread_mm(heads) < 1.0
+    assert measures.identity_spread_mm(heads) < 1.0
 
 
 @pytest.mark.parametrize("quarter_turns, how", [(2, "upside down"), (1, "on its side"), (3, "on its side")])

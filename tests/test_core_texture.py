@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import data_path
-from core import correspondence, head_model, image_io, pipeline, texture
+from core import assembly, correspondence, head_model, image_io, texture
 
 SIZE = 1024
 
@@ -11,14 +11,14 @@ SIZE = 1024
 @pytest.fixture(scope="module")
 def texels():
     hm = head_model.load()
-    tm = pipeline.texel_map(SIZE)
+    tm = assembly.texel_map(SIZE)
     points = np.einsum("nk,nkc->nc", tm.bary, hm.template[texture.triangulate(hm.faces)[tm.tri]])
     return hm, tm, points
 
 
 def build(tmp_path_factory, *photo):
     out = tmp_path_factory.mktemp("tex")
-    report = pipeline.build_avatar([data_path(*photo)], str(out), texture_size=SIZE)
+    report = assembly.build_avatar([data_path(*photo)], str(out), texture_size=SIZE)
     return (report, image_io.read_photo(str(out / "texture.png")).astype(float),
             image_io.read_photo(str(out / "texture_lit.png")).astype(float))
 

@@ -91,8 +91,8 @@ def test_tracking_memory_does_not_grow_with_the_video(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {REPO!r})
-        from core import pipeline
-        r = pipeline.track_video({video!r}, [0.5] * 6, {{}}, {str(tmp_path / "t.npz")!r})
+        from core import worker_jobs
+        r = worker_jobs.track_video({video!r}, [0.5] * 6, {{}}, {str(tmp_path / "t.npz")!r})
         hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
         print(r["frames"], r["found"], int(hwm.split()[1]) // 1024)
     """)

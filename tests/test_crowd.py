@@ -211,31 +211,15 @@ def test_full_body_crowd_has_game_skeleton_and_a_valid_glb(tmp_path):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_crowd_goes_on_when_its_worker_is_killed(tmp_path, seed):
     """The worker killed at a random moment: the command ends, every character made or listed
-    (the one in flight is made again on the restarted worker)."""
+    (the one in flight is made again on the restarted worker). bench/crowd_kill.py does this
+    20 times over."""
     import random
-    import signal
-    import subprocess
-    import time
     from test_cli import likeness_command
-    out = tmp_path / "crowd"
-    proc = subprocess.Popen([likeness_command(), "crowd", "--variants", "10", "--seed", "4", "--hair", "none",
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        worker = None
-        deadline = time.monotonic() + 120
-        while worker is None and time.monotonic() < deadline and proc.poll() is None:
-            found = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "worker.py"], capture_output=True, text=True)
-            worker = int(found.stdout.split()[0]) if found.stdout.split() else None
-            time.sleep(0.2)
-        assert worker is not None, "the crowd's worker never started"
-        time.sleep(random.Random(seed).uniform(1.0, 6.0))     # models loading, or characters under way
-        os.kill(worker, signal.SIGKILL)
-        _, stderr = proc.communicate(timeout=600)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, stderr[-2000:]
-    summary = _summary(out)
-    done = sorted([c["index"] for c in summary["characters"]] + [f["index"] for f in summary["failed"]])
+    from tools import faults
+    delay = random.Random(seed).uniform(1.0, 6.0)          # models loading, or characters under way
+    code, stderr, summary, _ = faults.crowd_with_killed_worker(likeness_command(), tmp_path / "crowd", delay)
+    assert code == 0, stderr[-2000:]
+    done = faults.accounted(summary)
     assert done == list(range(10)) and len(summary["characters"]) >= 9, summary["failed"]
 
 

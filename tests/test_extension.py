@@ -19,7 +19,8 @@ def test_zip_holds_the_addon_not_the_dev_files(extension_zip):
     names = zipfile.ZipFile(extension_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert "models/mediapipe_anny.npz" in names and "requirements/runtime.txt" in names
-    assert not any(n.startswith(("tests/", ".venv/", "bench/")) for n in names)
+    assert {"api.py", "jobs.py", "builders/scene_build.py", "operators/avatar.py"} <= set(names)
+    assert not any(n.startswith(("tests/", ".venv/", "bench/", "tools/")) for n in names)
 
 
 def test_installed_from_the_zip(addon):

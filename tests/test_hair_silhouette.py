@@ -13,8 +13,8 @@ import os
 
 import pytest
 
-from bench import hair_check
-from bench.hair_masks import MASKS, photo_for, read_mask
+from tools import renders
+from tools.measures import MASKS, photo_for, read_mask
 
 # photo stem: (lowest IoU, highest ΔE00) accepted
 CASES = {"image_0001": (0.50, 9.0), "1308054912_1": (0.28, 12.0), "2109755281_3": (0.32, 10.0),
@@ -27,11 +27,11 @@ def checked(request, addon, tmp_path_factory):
     from core import image_io
     stem = request.param
     folder = tmp_path_factory.mktemp("hair_" + stem)
-    rig = hair_check.build(bpy, photo_for(stem))
-    render = hair_check.render_hair(bpy, rig, str(folder / "hair.png"), height=200, samples=8)
+    rig = renders.build(bpy, photo_for(stem))
+    render = renders.render_hair(bpy, rig, str(folder / "hair.png"), height=200, samples=8)
     rgb = image_io.read_photo(photo_for(stem))
     mask = read_mask(os.path.join(MASKS, stem + ".png"))
-    return stem, hair_check.compare(render, mask, rgb), float(mask.mean())
+    return stem, renders.compare(render, mask, rgb), float(mask.mean())
 
 
 def test_rendered_hair_covers_the_photos_hair(checked):

@@ -4,18 +4,14 @@ image sequence through Track Video, checked on the neck, head and eye bones."""
 import numpy as np
 import pytest
 
-from bench import track_roundtrip as rt
+from tools import renders as rt
 from conftest import data_path
 
 
 @pytest.fixture(scope="module")
 def rendered(addon, tmp_path_factory):
     import bpy
-    bpy.ops.wm.read_homefile(use_empty=True)
-    bpy.context.scene.likeness.photos.add().path = data_path("faces", "lfpw", "image_0001.png")
-    bpy.context.scene.likeness.hair = "NONE"          # the face, not the hair: no strands across it
-    assert bpy.ops.likeness.build_avatar(texture_size=1024) == {"FINISHED"}
-    rig = bpy.context.view_layer.objects.active
+    rig = rt.build(bpy, data_path("faces", "lfpw", "image_0001.png"), hair="NONE")   # the face, not the hair
     names = rt.driven_names()
     weights, rotations = rt.sequence(names, ramp=2, hold=1)   # 10 degrees a frame at most
     folder = str(tmp_path_factory.mktemp("roundtrip"))

@@ -1,9 +1,20 @@
-"""Colour difference: sRGB to CIELAB (D65) and CIEDE2000 (Sharma, Wu & Dalal 2005).
+"""Measures the tests and the benches share (not part of the extension): colour difference
+(CIELAB, CIEDE2000 after Sharma, Wu & Dalal 2005), the spread of a set of neutral heads, and
+the hand-drawn hair masks of tests/data/hair_masks with their IoU.
 
-Used to check the avatar's rendered hair against the photo's hair (issue 5)."""
+    from tools import measures
+"""
+import os
+
 import numpy as np
 
-from .texture import srgb_to_linear
+from core.measure import similarity_align
+from core.texture import srgb_to_linear
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
+MASKS = os.path.join(REPO, "tests", "data", "hair_masks")
+
 
 # sRGB primaries to XYZ (IEC 61966-2-1), and the D65 white
 _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
@@ -62,3 +73,39 @@ def ciede2000(lab1, lab2):
     s_h = 1.0 + 0.015 * cp_mean * t
     r_t = -np.sin(np.radians(2.0 * d_theta)) * r_c
     return np.sqrt((dL / s_l) ** 2 + (dC / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dC / s_c) * (dH / s_h))
+
+
+def median_lab(srgb):
+    """CIELAB of the per-channel median (in linear RGB) of sRGB pixels (N, 3) in 0..1."""
+    return linear_to_lab(np.median(srgb_to_linear(srgb), axis=0))
+
+
+def identity_spread_mm(heads):
+    """How much a set of neutral heads (K, N, 3) differ: each is aligned to the mean by a
+    similarity transform (three rounds), then the per-vertex standard deviation in mm,
+    averaged over the vertices."""
+    heads = np.asarray(heads, np.float64)
+    mean = heads.mean(0)
+    for _ in range(3):
+        heads = np.array([similarity_align(h, mean) for h in heads])
+        mean = heads.mean(0)
+    return float(np.sqrt(((heads - mean) ** 2).sum(-1).mean(0)).mean() * 1000)
+
+
+def photo_for(stem):
+    for folder in ("helen_train", "lfpw", "menpo"):
+        for ext in (".jpg", ".png"):
+            path = os.path.join(DATA, "faces", folder, stem + ext)
+            if os.path.exists(path):
+                return path
+    raise FileNotFoundError(stem)
+
+
+def read_mask(path):
+    from PIL import Image
+    return np.asarray(Image.open(path).convert("L")) > 127
+
+
+def iou(a, b):
+    union = (a | b).sum()
+    return 1.0 if union == 0 else float((a & b).sum() / union)

@@ -52,7 +52,8 @@ class WorkerClient:
         self.log_path = new_log_path()
         self._ids = itertools.count(1)
         self.running = set()
-        self._orphans = []        # errors for the jobs of a worker that died before poll() saw it
+        self._orphans = []        # ends of jobs not yet handed out by poll(): a dead worker's, or
+                                  # those that arrived while run() waited for its own job
 
     # -- process ---------------------------------------------------------------
     def alive(self):
@@ -184,22 +185,29 @@ class WorkerClient:
             shutil.rmtree(folder, ignore_errors=True)
 
     def run(self, kind, on_progress=None, timeout=None, **args):
-        """Run one job to the end; returns its result data or raises its domain error."""
+        """Run one job to the end; returns its result data or raises its domain error. The ends
+        of other jobs that arrive meanwhile are kept for their own poll()."""
         job_id = self.submit(kind, **args)
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            for msg in self.poll(timeout=0.2):
-                if msg.get("id") != job_id:
-                    continue
-                if msg["type"] == "progress" and on_progress:
-                    on_progress(msg["fraction"], msg["stage"], msg["message"])
-                elif msg["type"] == "result":
-                    return msg["data"]
-                elif msg["type"] == "error":
-                    raise errors.from_kind(msg["kind"], msg["message"])
-            if deadline is not None and time.monotonic() > deadline:
-                self.cancel(job_id)
-                raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
+        others = []
+        try:
+            while True:
+                for msg in self.poll(timeout=0.2):
+                    if msg.get("id") != job_id:
+                        if msg["type"] in ("result", "error"):
+                            others.append(msg)
+                        continue
+                    if msg["type"] == "progress" and on_progress:
+                        on_progress(msg["fraction"], msg["stage"], msg["message"])
+                    elif msg["type"] == "result":
+                        return msg["data"]
+                    elif msg["type"] == "error":
+                        raise errors.from_kind(msg["kind"], msg["message"])
+                if deadline is not None and time.monotonic() > deadline:
+                    self.cancel(job_id)
+                    raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
+        finally:
+            self._orphans = others + self._orphans
 
 
 def new_log_path():

@@ -217,8 +217,8 @@ def test_a_crowd_goes_on_when_its_worker_is_killed(tmp_path, seed):
     from test_cli import likeness_command
     from tools import faults
     delay = random.Random(seed).uniform(1.0, 6.0)          # models loading, or characters under way
-    code, stderr, summary, _ = faults.crowd_with_killed_worker(likeness_command(), tmp_path / "crowd", delay)
-    assert code == 0, stderr[-2000:]
+    code, stderr, summary, _, killed = faults.crowd_with_killed_worker(likeness_command(), tmp_path / "crowd", delay)
+    assert killed and code == 0, stderr[-2000:]
     done = faults.accounted(summary)
     assert done == list(range(10)) and len(summary["characters"]) >= 9, summary["failed"]
 

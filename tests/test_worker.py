@@ -89,6 +89,15 @@ def test_a_job_in_flight_fails_when_the_next_submit_finds_its_worker_dead(client
     assert seen[second]["type"] == "result"
 
 
+def test_a_job_that_ends_while_another_is_waited_for_is_not_lost(client, tmp_path):
+    """A modal build in the UI polls for its job; an identity slider meanwhile runs a short job
+    to its end: the build's result must still reach the build."""
+    build = client.submit("avatar", photos=[data_path(*PHOTO)], out_dir=str(tmp_path / "a"), texture_size=1024)
+    assert "pid" in client.run("ping")            # queued behind the build: the build ends first
+    ends = [m for m in client.poll(timeout=5) if m["type"] in ("result", "error")]
+    assert [(m["id"], m["type"]) for m in ends] == [(build, "result")]
+
+
 def test_an_unexpected_error_names_the_log_that_holds_its_traceback(client):
     with pytest.raises(errors.LikenessError) as info:
         client.run("avatar")                      # no photos: a bug's KeyError, not a user error

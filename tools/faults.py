@@ -13,10 +13,12 @@ import time
 def crowd_with_killed_worker(command, out, delay_s, variants=10, seed=4, timeout_s=600, env=None):
     """Run ``command crowd --variants N`` into ``out`` and SIGKILL its worker ``delay_s``
     seconds after the worker started. Returns (exit code or None when it did not end in
-    ``timeout_s``, stderr, the summary or None, seconds)."""
+    ``timeout_s``, stderr, the summary or None, seconds, whether the worker was killed: False
+    when it had already ended)."""
     started = time.monotonic()
     proc = subprocess.Popen([command, "crowd", "--variants", str(variants), "--seed", str(seed), "--hair", "none",
                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    killed = False
     try:
         worker = None
         deadline = time.monotonic() + 120
@@ -28,6 +30,7 @@ def crowd_with_killed_worker(command, out, delay_s, variants=10, seed=4, timeout
             time.sleep(delay_s)
             try:
                 os.kill(worker, signal.SIGKILL)
+                killed = True
             except ProcessLookupError:
                 pass                                   # the crowd was already done
         _, stderr = proc.communicate(timeout=timeout_s)
@@ -41,7 +44,7 @@ def crowd_with_killed_worker(command, out, delay_s, variants=10, seed=4, timeout
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as fh:
             summary = json.load(fh)
-    return code, stderr, summary, time.monotonic() - started
+    return code, stderr, summary, time.monotonic() - started, killed
 
 
 def accounted(summary):

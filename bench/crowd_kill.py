@@ -30,7 +30,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="likeness-kill-")
         env = {**os.environ, "TMPDIR": os.path.join(tmp, "tmp")}
         os.makedirs(env["TMPDIR"])
-        delay = rng.uniform(0.5, 8.0)       # after the worker starts: loading models ... the last characters
+        delay = rng.uniform(0.5, 5.0)       # after the worker starts: loading models ... the last characters
         code, stderr, summary, seconds, killed = faults.crowd_with_killed_worker(
             command, os.path.join(tmp, "out"), delay, env=env)
         left = [n for n in os.listdir(env["TMPDIR"]) if n != "likeness-logs"]

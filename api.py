@@ -39,6 +39,7 @@ def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
         raise errors.BadImage("Add a photo first.")
     if hair not in HAIR_FORMS:
         raise errors.BadArguments(f"hair must be one of {', '.join(HAIR_FORMS)}, not {hair}")
+    made_here = not keep_result or not os.path.exists(keep_result)     # (a folder that was there stays)
     out_dir = keep_result or tempfile.mkdtemp(prefix="likeness-job-")
     job = None
 
@@ -53,7 +54,6 @@ def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
             job.scratch = None          # kept: removed only when the build failed
         return rig, report
 
-    made_here = not os.path.exists(out_dir)          # (a folder that was there is never removed)
     job = jobs.WorkerJob("avatar", finish, scratch=out_dir if made_here else None, photos=photos,
                          out_dir=out_dir, texture_size=int(texture_size))
     return job

@@ -23,6 +23,7 @@ from .core import crowd, errors, result, runtime, worker_client
 from .core.image_io import IMAGE_SUFFIXES
 
 HAIR_FORMS = ("CURVES", "CARDS", "NONE")
+MAX_AGE_YEARS = 100
 
 
 def avatar_name(photo):
@@ -30,15 +31,19 @@ def avatar_name(photo):
 
 
 # -- avatars ---------------------------------------------------------------------------------
-def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
+def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result="", age_years=0.0):
     """Build an avatar from ``photos`` (of one person) at the 3D cursor, in one collection;
-    the job's result is (rig, report). ``keep_result`` keeps the worker's result folder
+    the job's result is (rig, report). ``age_years`` gives a child's or teenager's age (the
+    head's proportions follow it); 0 fits an adult's. ``keep_result`` keeps the worker's result folder
     (arrays, textures, report) there when the build succeeds; otherwise it is removed."""
     photos = [os.path.abspath(bpy.path.abspath(p)) for p in photos if p]
     if not photos:
         raise errors.BadImage("Add a photo first.")
     if hair not in HAIR_FORMS:
         raise errors.BadArguments(f"hair must be one of {', '.join(HAIR_FORMS)}, not {hair}")
+    if not 0 <= age_years <= MAX_AGE_YEARS:
+        raise errors.BadArguments(f"the age must be from 0 (fit an adult's) to {MAX_AGE_YEARS} years, "
+                                  f"not {age_years}")
     made_here = not keep_result or not os.path.exists(keep_result)     # (a folder that was there stays)
     out_dir = keep_result or tempfile.mkdtemp(prefix="likeness-job-")
     job = None
@@ -55,7 +60,7 @@ def avatar_job(photos, texture_size=2048, hair="CURVES", keep_result=""):
         return rig, report
 
     job = jobs.WorkerJob("avatar", finish, scratch=out_dir if made_here else None, photos=photos,
-                         out_dir=out_dir, texture_size=int(texture_size))
+                         out_dir=out_dir, texture_size=int(texture_size), age_years=float(age_years) or None)
     return job
 
 

@@ -104,7 +104,7 @@ def _avatar(args, bpy, api, out, t0):
     bpy.ops.wm.read_homefile(use_empty=True)
     context = bpy.context
     rig, report = api.build_avatar(context, photos, texture_size=args.texture_size, hair=args.hair.upper(),
-                                   keep_result=os.path.join(out, RESULT_SUBDIR))
+                                   keep_result=os.path.join(out, RESULT_SUBDIR), age_years=args.age or 0.0)
     t = time.perf_counter()
     bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
     api.export(context, rig, os.path.join(out, "avatar"), args.glb, args.fbx)
@@ -346,6 +346,8 @@ def argument_problem(args):
         return f"--{name.replace('_', '-')} {why}"
     if args.command == "avatar" and bool(args.photos) == bool(args.sample):
         return "give either PHOTO(s) or --sample"
+    if args.command == "avatar" and args.age is not None and not (math.isfinite(args.age) and 0 < args.age <= 100):
+        return f"--age must be a number of years from above 0 to 100, not {args.age}"
     if args.command in ("lipsync", "track", "livelink"):
         if not (os.path.isfile(args.avatar) and args.avatar.lower().endswith(".blend")):
             return f"AVATAR.blend: {args.avatar} is not a .blend file"
@@ -390,6 +392,9 @@ def main(argv=None):
     p.add_argument("--preview", action="store_true", help="also render preview.png")
     p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"),
                    help="hair curves (for rendering), hair cards (carried by glTF/FBX) or none")
+    p.add_argument("--age", type=float, metavar="YEARS",
+                   help="the person's age, for a child or a teenager (the head's proportions follow it); "
+                        "default: an adult's, fitted")
     p = sub.add_parser("fit", help="fit photos without building a scene; one report each")
     p.add_argument("photos", nargs="+", help="photos, each fitted on its own")
     p.add_argument("--report-dir", required=True, help="folder for <photo stem>.json reports")

@@ -45,14 +45,16 @@ class Analysis:
     timings: dict
     warnings: list
     hair: tuple = None       # (hair.Segmentation, hair.HairAttributes) of the primary photo
+    age_years: float = None  # the age given (children, teenagers); None: an adult's was fitted
 
     @property
     def main(self):
         return self.photos[self.primary]
 
 
-def analyse(photo_paths, progress=lambda *a: None):
-    """Read, detect and fit one or several photos of one person (one shared identity)."""
+def analyse(photo_paths, progress=lambda *a: None, age_years=None):
+    """Read, detect and fit one or several photos of one person (one shared identity); an
+    adult's age is fitted unless ``age_years`` gives it (children, teenagers)."""
     timings, warnings = {"read": 0.0, "detect": 0.0}, []
     images, detections = [], []
     for i, path in enumerate(photo_paths):
@@ -78,7 +80,8 @@ def analyse(photo_paths, progress=lambda *a: None):
     hm = head_model.load()
     fr = fit.fit_views([(det.landmarks, (rgb.shape[1], rgb.shape[0]),
                          focal_from_exif(path, (rgb.shape[1], rgb.shape[0])))
-                        for path, rgb, det in zip(photo_paths, images, detections)])
+                        for path, rgb, det in zip(photo_paths, images, detections)],
+                       age=None if not age_years else head_model.anny_age(age_years))
     neutral = hm.forward(fr.phenotype, fr.local_changes, np.zeros(len(hm.facial_action_labels)))
     photos = []
     for path, rgb, det, view in zip(photo_paths, images, detections, fr.views):
@@ -89,7 +92,7 @@ def analyse(photo_paths, progress=lambda *a: None):
         photos.append(PhotoFit(os.path.abspath(path), rgb, det, view, posed, translation))
     primary = int(np.argmin([abs(fit.head_pose_degrees(v.rotation)[0]) for v in fr.views]))
     timings["fit"] = ms(t)
-    an = Analysis(photos, fr, neutral, primary, timings, warnings)
+    an = Analysis(photos, fr, neutral, primary, timings, warnings, age_years=age_years or None)
     t = time.perf_counter()
     an.hair = _hair(an)
     timings["hair"] = ms(t)

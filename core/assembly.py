@@ -14,7 +14,7 @@ TEXTURE_SIZES = (1024, 2048, 4096)
 MATERIALS = ("skin", "eyes", "tongue", "teeth", "cornea")
 
 
-def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
+def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, age_years=None):
     """Build one avatar from one or several ``photos`` of one person into ``out_dir``.
 
     The identity comes from all photos; the texture and the reference camera
@@ -22,7 +22,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None):
     if texture_size not in TEXTURE_SIZES:
         raise ValueError(f"texture size must be one of {TEXTURE_SIZES}")
     t_all = time.perf_counter()
-    an = analyse(photos, progress)
+    an = analyse(photos, progress, age_years)
     hm = head_model.load()
     main = an.main
     fr = main.view

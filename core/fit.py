@@ -178,7 +178,7 @@ class _Problem:
     """Unknowns: shared [phenotype (6), local halves (2L)] then per view
     [rotation (3, a left increment), translation (3), log focal (1), expression (52)]."""
 
-    def __init__(self, b, views, fixed_identity=None):
+    def __init__(self, b, views, fixed_identity=None, age=None):
         self.b = b
         self.views = views
         self.n_p = len(b.hm.phenotype_labels)
@@ -195,9 +195,11 @@ class _Problem:
         self.weights = np.sqrt(landmark_weights() / 478.0 / len(views))
         self.lower = np.zeros(self.n_p)
         self.upper = np.ones(self.n_p)
-        age = b.hm.phenotype_labels.index("age")
-        self.lower[age], self.upper[age] = AGE_RANGE
+        k = b.hm.phenotype_labels.index("age")
+        self.lower[k], self.upper[k] = AGE_RANGE if age is None else (age, age)     # a given age is kept
         self.prior = np.array([PHENOTYPE_PRIOR.get(n, 0.5) for n in b.hm.phenotype_labels])
+        if age is not None:
+            self.prior[k] = age
 
     def evaluate(self, state, with_jacobian):
         """Residual vector and (optionally) Jacobian for the state dict."""
@@ -370,12 +372,13 @@ def _views_out(b, views, state):
     return out
 
 
-def fit_views(photos, iterations=ITERATIONS, use_regressor=True):
+def fit_views(photos, iterations=ITERATIONS, use_regressor=True, age=None):
     """Fit several photos of one person: ``photos`` is a list of
-    (landmarks (478, 2), image size (w, h), focal length in px or None)."""
+    (landmarks (478, 2), image size (w, h), focal length in px or None). ``age``: anny's age
+    value to keep (head_model.anny_age), instead of fitting an adult's."""
     b = basis()
     views = [_view_inputs(*p) for p in photos]
-    prob = _Problem(b, views)
+    prob = _Problem(b, views, age=age)
     state = _solve(prob, _start(prob, views, use_regressor), iterations)
     local = np.zeros(len(b.hm.local_change_labels))
     local[b.head_lc] = state["l"][0::2] - state["l"][1::2]

@@ -163,3 +163,26 @@ class HeadModel:
         return (np.full(len(self.phenotype_labels), 0.5),
                 np.zeros(len(self.local_change_labels)),
                 np.zeros(len(self.facial_action_labels)))
+
+
+@functools.lru_cache(maxsize=1)
+def _age_anchors():
+    """anny's calibrated (WHO growth data) anchors: (its age values, morphological ages in years)."""
+    import torch
+    from anny.paths import get_anny_root_dir
+    state = torch.load(get_anny_root_dir() / "data" / "shape_calibration" / "boys.pth", weights_only=False)
+    mapping = state["morphological_age_mapping"]
+    return (mapping["anny_age_anchors"].numpy().astype(np.float64),
+            mapping["morphological_age_anchors"].numpy().astype(np.float64))
+
+
+def anny_age(years):
+    """anny's age value (0..1) of a person ``years`` old (its growth calibration)."""
+    values, ages = _age_anchors()
+    return float(np.interp(years, ages, values))
+
+
+def age_years(value):
+    """The age in years of anny's age value ``value``."""
+    values, ages = _age_anchors()
+    return float(np.interp(value, values, ages))

@@ -57,19 +57,22 @@ def make_report(an):
         "identity": {"phenotype": {n: round(float(v), 4) for n, v in zip(hm.phenotype_labels, an.fit.phenotype)},
                      "local_changes": {hm.local_change_labels[i]: round(float(an.fit.local_changes[i]), 4)
                                        for i in hm.head_local_change_index
-                                       if abs(an.fit.local_changes[i]) >= 0.01}},
+                                       if abs(an.fit.local_changes[i]) >= 0.01},
+                     "age_years": an.age_years},         # given (children, teenagers), or None: an adult
         "measurements_cm": measures,
         "photos": [photo_report(pf) for pf in an.photos],
-        "warnings": an.warnings + measure.plausibility_warnings(measures),
+        # the plausible ranges are adults': a child's head is smaller by design
+        "warnings": an.warnings + (measure.plausibility_warnings(measures) if not an.age_years or an.age_years >= 18
+                                   else []),
     })
     if an.hair is not None:
         report["hair"] = an.hair[1].to_report()
     return report
 
 
-def fit_photo(photo_path, progress=lambda *a: None):
+def fit_photo(photo_path, progress=lambda *a: None, age_years=None):
     """Detect and fit one photo; the report without texture or scene (``likeness fit``)."""
     t_all = time.perf_counter()
-    an = analyse([photo_path], progress)
+    an = analyse([photo_path], progress, age_years)
     an.timings["total"] = ms(t_all)
     return make_report(an)

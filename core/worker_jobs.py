@@ -83,7 +83,7 @@ def full_body(head_dir, out_dir, seed=0, outfit=True):
 
 def _avatar(args, progress):
     report = assembly.build_avatar(args["photos"], args["out_dir"], texture_size=int(args.get("texture_size", 2048)),
-                                   progress=progress)
+                                   progress=progress, age_years=args.get("age_years"))
     return {"out_dir": args["out_dir"], "report": report}
 
 

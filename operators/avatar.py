@@ -35,7 +35,7 @@ class LIKENESS_OT_build_avatar(jobs.JobOperator, bpy.types.Operator):
         settings = context.scene.likeness
         photos = [self.photo] if self.photo else [p.path for p in settings.photos if p.path]
         return api.avatar_job(photos, texture_size=self.texture_size or int(settings.texture_size),
-                              hair=settings.hair)
+                              hair=settings.hair, age_years=settings.age)
 
     def done(self, context, result):
         rig, report = result

@@ -52,6 +52,10 @@ class LikenessSettings(bpy.types.PropertyGroup):
                ("CARDS", "Cards", "Textured hair cards, a light mesh that glTF and FBX carry to game engines"),
                ("NONE", "None", "No hair")],
         default="CURVES")
+    age: bpy.props.FloatProperty(
+        name="Age", min=0.0, max=100.0, soft_max=20.0, default=0.0, precision=1,
+        description="The person's age in years, for a child or a teenager: the head's proportions follow "
+                    "it. 0 fits an adult's head")
     crowd: bpy.props.PointerProperty(type=LikenessCrowdSettings, name="Crowd")
 
 

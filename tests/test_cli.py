@@ -119,6 +119,8 @@ def test_usage_error_exit_code(tmp_path):
     (("crowd", "--photos", "{tmp}/file.txt", "--out", "{tmp}/c"), "is not a folder"),
     (("crowd", "--variants", "2", "--out", "{tmp}/file.txt"), "is a file, not a folder"),
     (("avatar", "{photo}", "--out", ""), "--out is empty"),
+    (("avatar", "{photo}", "--out", "{tmp}/a", "--age", "-4"), "--age must be"),
+    (("avatar", "{photo}", "--out", "{tmp}/a", "--age", "nan"), "--age must be"),
     (("avatar", "{photo}", "--out", "/proc/likeness"), "cannot write in /proc"),
     (("avatar", "{photo}", "--out", "{tmp}/file.txt/sub"), "is a file, not a folder"),
     (("track", "{tmp}/missing.blend", "{tmp}", "--out", "{tmp}/t.blend"), "is not a .blend file"),

@@ -169,6 +169,22 @@ def test_photos_of_two_people_are_refused_before_the_fit():
         analysis.analyse(photos)
 
 
+def test_a_childs_head_follows_the_age_given():
+    """A child's photo fitted with its age (6) gets a child's head: anny's age at 6 years and
+    smaller proportions than the adult's head the same photo fits by default; no warning that
+    the head is outside the adult range."""
+    from core import head_model
+    photo = data_path("faces", "helen_train", "11329920_1.jpg")          # a laughing child
+    adult, child = fit_photo(photo), fit_photo(photo, age_years=6)
+    assert child["identity"]["age_years"] == 6 and adult["identity"]["age_years"] is None
+    assert child["identity"]["phenotype"]["age"] == pytest.approx(head_model.anny_age(6), abs=1e-3)
+    assert head_model.age_years(head_model.anny_age(6)) == pytest.approx(6.0)
+    for size in ("interpupillary_distance", "face_height", "head_breadth"):
+        assert child["measurements_cm"][size] < 0.95 * adult["measurements_cm"][size], size
+    assert not [w for w in child["warnings"] if "adult range" in w]
+    assert child["fit_residual_px"] < 1.2 * adult["fit_residual_px"]
+
+
 def test_several_photos_share_one_identity():
     """lfpw image_0001-0005 show one woman: fitted together, each photo keeps a residual
     close to its own single-photo fit, and there is one identity for all."""

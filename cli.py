@@ -17,6 +17,7 @@ Exit codes: 0 done, 1 the input cannot make the result (the message says why), 2
 (found before any work), 3 Likeness itself failed (the message names the log with the details).
 """
 import argparse
+import atexit
 import contextlib
 import importlib
 import json
@@ -49,6 +50,7 @@ def enable_addon():
     The worker runs on LIKENESS_PYTHON (default: this Python). Returns (bpy, the add-on's api)."""
     if "bpy" not in sys.modules:
         os.environ["BLENDER_USER_RESOURCES"] = PROFILE[0] = tempfile.mkdtemp(prefix="likeness-blender-")
+        atexit.register(shutil.rmtree, PROFILE[0], True)     # scripts that enable it (benches) too
     import bpy
     import addon_utils
     package = os.environ.get("LIKENESS_EXTENSION")

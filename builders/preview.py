@@ -19,7 +19,10 @@ SAMPLES = 24
 VIEWS = (("front", 0.0), ("three_quarter", 35.0))
 
 
-def render(context, rig, path):
+def render(context, rig, path, views=VIEWS, size=SIZE, samples=SAMPLES):
+    """Render ``views`` ((name, yaw in degrees about the vertical axis) each; 0 is straight on the
+    face) of the avatar at rest, ``size`` px square each with ``samples`` Cycles samples, and write
+    them side by side, in that order, to ``path`` (PNG)."""
     head = lookups.avatar_head(rig)
     corners = [head.matrix_world @ Vector(c) for c in head.bound_box]
     centre = sum(corners, Vector()) / 8.0
@@ -31,9 +34,9 @@ def render(context, rig, path):
         scene.collection.children.link(rig.users_collection[0])
         scene.render.engine = "CYCLES"
         scene.cycles.device = "CPU"
-        scene.cycles.samples = SAMPLES
+        scene.cycles.samples = samples
         scene.cycles.use_denoising = True          # OpenImageDenoise, on the CPU
-        scene.render.resolution_x = scene.render.resolution_y = SIZE
+        scene.render.resolution_x = scene.render.resolution_y = size
         scene.render.film_transparent = False
         scene.view_settings.view_transform = "Standard"
         world = bpy.data.worlds.new("Likeness Preview")
@@ -59,7 +62,7 @@ def render(context, rig, path):
         scene.camera = cam_ob
         distance = height * 2.6 * cam.lens / 36.0 * 0.5 + 0.15
         tiles = []
-        for name, yaw in VIEWS:
+        for name, yaw in views:
             a = math.radians(yaw)
             cam_ob.location = centre + Vector((distance * math.sin(a), -distance * math.cos(a), 0.0))
             cam_ob.rotation_euler = (centre - cam_ob.location).to_track_quat("-Z", "Y").to_euler()
@@ -67,12 +70,12 @@ def render(context, rig, path):
             with context.temp_override(scene=scene):
                 bpy.ops.render.render(write_still=True, scene=scene.name)
             img = bpy.data.images.load(scene.render.filepath)
-            px = np.empty(SIZE * SIZE * 4, np.float32)
+            px = np.empty(size * size * 4, np.float32)
             img.pixels.foreach_get(px)
-            tiles.append(px.reshape(SIZE, SIZE, 4))
+            tiles.append(px.reshape(size, size, 4))
             bpy.data.images.remove(img)
         combined = np.concatenate(tiles, axis=1)
-        out = bpy.data.images.new("Likeness Preview", SIZE * len(tiles), SIZE, alpha=False)
+        out = bpy.data.images.new("Likeness Preview", size * len(tiles), size, alpha=False)
         out.pixels.foreach_set(combined.ravel())
         out.filepath_raw = path
         out.file_format = "PNG"

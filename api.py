@@ -96,9 +96,8 @@ def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spaci
     total = len(chars)
     if shard:
         chars = crowd.shard(chars, *crowd.parse_shard(shard))
-    job = crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair)
-    job.not_photos = crowd.not_photos(photos_dir) if photos_dir else []
-    return job
+    return crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair,
+                                not_photos=crowd.not_photos(photos_dir) if photos_dir else [])
 
 
 def build_crowd(context, **options):

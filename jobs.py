@@ -62,9 +62,7 @@ class WorkerJob(Job):
             raise
 
     def step(self, timeout):
-        for msg in self.client.poll(timeout=timeout):
-            if msg.get("id") != self.id:
-                continue
+        for msg in self.client.take(self.id, timeout=timeout):
             if msg["type"] == "progress":
                 self.fraction, self.message = msg["fraction"], msg["message"]
             elif msg["type"] == "error":

@@ -35,6 +35,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from core.livelink import ROTATION_COLUMNS  # noqa: E402
 from tools.measures import DATA  # noqa: E402
 _EXE = os.path.join(ROOT, ".venv", "bin", "likeness")
 LIKENESS = [_EXE] if os.path.exists(_EXE) else [sys.executable, os.path.join(ROOT, "cli.py")]
@@ -54,7 +55,6 @@ ARKIT = ("eyeBlinkLeft eyeLookDownLeft eyeLookInLeft eyeLookOutLeft eyeLookUpLef
          "mouthUpperUpLeft mouthUpperUpRight browDownLeft browDownRight browInnerUp browOuterUpLeft "
          "browOuterUpRight cheekPuff cheekSquintLeft cheekSquintRight noseSneerLeft noseSneerRight "
          "tongueOut").split()
-ROTATIONS = "HeadYaw HeadPitch HeadRoll LeftEyeYaw LeftEyePitch LeftEyeRoll RightEyeYaw RightEyePitch RightEyeRoll"
 
 
 class Unavailable(Exception):
@@ -193,7 +193,7 @@ def face_frame(face, dx=0, size=(480, 640)):
 
 
 def livelink_csv(rows=120, fps=60, header=None, value=None, timecode=None):
-    header = header or ["Timecode", "BlendShapeCount", *[n[0].upper() + n[1:] for n in ARKIT], *ROTATIONS.split()]
+    header = header or ["Timecode", "BlendShapeCount", *[n[0].upper() + n[1:] for n in ARKIT], *ROTATION_COLUMNS]
     lines = [",".join(header)]
     for i in range(rows):
         tc = timecode(i) if timecode else f"10:20:{30 + i // fps:02d}:{i % fps:02d}.{(i * 7) % 1000:03d}"

@@ -5,10 +5,12 @@ import os
 from tools.measures import DATA  # noqa: F401 (the benches' data folder)
 
 
-def face_photos(data=DATA, limit=None):
-    """The LFPW then Helen photos of the shared data, sorted by path."""
-    photos = sorted(glob.glob(os.path.join(data, "faces", "lfpw", "*.png")) +
-                    glob.glob(os.path.join(data, "faces", "helen_train", "*.jpg")))
+def face_photos(data=DATA, limit=None, folders=("helen_train", "lfpw")):
+    """The photos of the shared data's face ``folders``, folder by folder, each sorted by name."""
+    photos = []
+    for folder in folders:
+        photos += sorted(glob.glob(os.path.join(data, "faces", folder, "*.png")) +
+                         glob.glob(os.path.join(data, "faces", folder, "*.jpg")))
     return photos[:limit]
 
 

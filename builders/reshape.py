@@ -5,8 +5,8 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from .. import preferences
-from ..core import errors, head_model, worker_client
+from .. import jobs
+from ..core import errors, head_model
 from . import hair_build
 from .lookups import avatar_head
 
@@ -37,9 +37,9 @@ def populate(rig, res):
 def apply_identity(context, rig):
     ident = rig.likeness_identity
     head = avatar_head(rig)
-    client = worker_client.shared_client(preferences.worker_python())
-    new = client.run_arrays("reshape", phenotype=[p.value for p in ident.phenotype],
-                            local_changes={item.label: item.value for item in ident.local})
+    new = jobs.run(jobs.WorkerJob("reshape", lambda arrays: arrays, arrays=True,
+                                  phenotype=[p.value for p in ident.phenotype],
+                                  local_changes={item.label: item.value for item in ident.local}))
     old = _apply_to_mesh(head, new["vertices"])
     _apply_to_bones(context, rig, new)
     hair_build.follow_reshape(rig, head, old.reshape(-1, 3), new["vertices"])

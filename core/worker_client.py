@@ -8,7 +8,6 @@ import itertools
 import logging
 import os
 import queue
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,8 +51,8 @@ class WorkerClient:
         self.log_path = new_log_path()
         self._ids = itertools.count(1)
         self.running = set()
-        self._orphans = []        # ends of jobs not yet handed out by poll(): a dead worker's, or
-                                  # those that arrived while run() waited for its own job
+        self._orphans = []        # ends of jobs not yet handed out: a dead worker's, or those that
+                                  # arrived while take() waited for another job
 
     # -- process ---------------------------------------------------------------
     def alive(self):
@@ -146,9 +145,27 @@ class WorkerClient:
             return None
 
     def poll(self, timeout=0.0):
-        """The messages that arrived; a worker death becomes an error for each running job."""
+        """Every message that arrived (a worker death becomes an error for each running job),
+        with the ends of jobs kept back by ``take``."""
         out, self._orphans = self._orphans, []
-        msg = self._next(self.messages, 0.0 if out else timeout) if self.messages else None
+        return out + self._read(0.0 if out else timeout)
+
+    def take(self, job_id, timeout=0.0):
+        """The messages of job ``job_id`` that arrived; the ends of other jobs are kept for the
+        next poll() or take() (a job run to its end meanwhile does not swallow another's)."""
+        mine = [m for m in self._orphans if m.get("id") == job_id]
+        self._orphans = [m for m in self._orphans if m.get("id") != job_id]
+        for msg in self._read(0.0 if mine else timeout):
+            if msg.get("id") == job_id:
+                mine.append(msg)
+            elif msg["type"] in ("result", "error"):
+                self._orphans.append(msg)
+        return mine
+
+    def _read(self, timeout):
+        """The messages the worker sent since the last read, waiting up to ``timeout`` for one."""
+        out = []
+        msg = self._next(self.messages, timeout) if self.messages else None
         while msg is not None:
             if msg["type"] == "_exit":
                 self.proc = None
@@ -171,43 +188,21 @@ class WorkerClient:
                             "It will be restarted for the next one. " + self._stderr_hint()}
                 for job_id in sorted(jobs)]
 
-    def run_arrays(self, kind, **args):
-        """Run a job that writes an .npz to the ``out_path`` it is given; return its arrays.
-        The temporary folder is removed whatever happens."""
-        import numpy as np
-        folder = tempfile.mkdtemp(prefix=f"likeness-{kind}-")
-        out = os.path.join(folder, f"{kind}.npz")
-        try:
-            self.run(kind, out_path=out, **args)
-            with np.load(out, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
     def run(self, kind, on_progress=None, timeout=None, **args):
-        """Run one job to the end; returns its result data or raises its domain error. The ends
-        of other jobs that arrive meanwhile are kept for their own poll()."""
+        """Run one job to the end; returns its result data or raises its domain error."""
         job_id = self.submit(kind, **args)
         deadline = None if timeout is None else time.monotonic() + timeout
-        others = []
-        try:
-            while True:
-                for msg in self.poll(timeout=0.2):
-                    if msg.get("id") != job_id:
-                        if msg["type"] in ("result", "error"):
-                            others.append(msg)
-                        continue
-                    if msg["type"] == "progress" and on_progress:
-                        on_progress(msg["fraction"], msg["stage"], msg["message"])
-                    elif msg["type"] == "result":
-                        return msg["data"]
-                    elif msg["type"] == "error":
-                        raise errors.from_kind(msg["kind"], msg["message"])
-                if deadline is not None and time.monotonic() > deadline:
-                    self.cancel(job_id)
-                    raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
-        finally:
-            self._orphans = others + self._orphans
+        while True:
+            for msg in self.take(job_id, timeout=0.2):
+                if msg["type"] == "progress" and on_progress:
+                    on_progress(msg["fraction"], msg["stage"], msg["message"])
+                elif msg["type"] == "result":
+                    return msg["data"]
+                elif msg["type"] == "error":
+                    raise errors.from_kind(msg["kind"], msg["message"])
+            if deadline is not None and time.monotonic() > deadline:
+                self.cancel(job_id)
+                raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
 
 
 def new_log_path():

@@ -64,7 +64,6 @@ def estimate(fit_result, landmarks_per_photo):
     head, or no trustworthy irises). ``fit_result``: the adult fit (fit.FitResult);
     ``landmarks_per_photo``: the detected (478, 2) points of each photo."""
     b = fit.basis()
-    k = b.hm.phenotype_labels.index("age")
     p = np.asarray(fit_result.phenotype, np.float64)
     halves = np.asarray(fit.identity_halves(fit_result.local_changes))
     ratios = []

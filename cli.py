@@ -395,8 +395,8 @@ def main(argv=None):
     p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"),
                    help="hair curves (for rendering), hair cards (carried by glTF/FBX) or none")
     p.add_argument("--age", type=float, metavar="YEARS",
-                   help="the person's age, for a child or a teenager (the head's proportions follow it); "
-                        "default: an adult's, fitted")
+                   help="the person's age (the head's proportions follow it); default: from the photo, "
+                        "a young child's when the face's proportions say so, otherwise an adult's")
     p = sub.add_parser("fit", help="fit photos without building a scene; one report each")
     p.add_argument("photos", nargs="+", help="photos, each fitted on its own")
     p.add_argument("--report-dir", required=True, help="folder for <photo stem>.json reports")

@@ -36,7 +36,6 @@ times as long. dlib finds the faces in every render at 320 px.
 """
 import argparse
 import importlib
-import importlib.util
 import math
 import os
 import sys
@@ -48,65 +47,14 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from bench.common import face_photos  # noqa: E402
+from tools.likeness import SAME, VIEWS, Descriptor, at_rest, render_views  # noqa: E402
 
-VIEWS = (("front", 0.0), ("30°", 30.0))
-SAME = 0.6                      # dlib's threshold: the same person under it
 SHEET_ROWS = 24
 WOMAN = tuple(f"image_000{i}" for i in range(1, 6))     # LFPW's one woman
 
 
 def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
-
-
-class Descriptor:
-    """dlib's face descriptor of the largest face in an RGB image (None when none is found)."""
-
-    def __init__(self):
-        import dlib
-        # the package's own __init__ needs pkg_resources (gone from setuptools): find its folder
-        models = os.path.join(importlib.util.find_spec("face_recognition_models").submodule_search_locations[0],
-                              "models")
-        self.dlib = dlib
-        self.detector = dlib.get_frontal_face_detector()
-        self.shape = dlib.shape_predictor(os.path.join(models, "shape_predictor_5_face_landmarks.dat"))
-        self.net = dlib.face_recognition_model_v1(os.path.join(models, "dlib_face_recognition_resnet_model_v1.dat"))
-
-    def __call__(self, rgb):
-        """(128-D descriptor, face box (left, top, right, bottom)) or (None, None)."""
-        rgb = np.ascontiguousarray(rgb[..., :3], np.uint8)
-        faces = self.detector(rgb, 1) or self.detector(rgb, 2)
-        if not faces:
-            return None, None
-        face = max(faces, key=lambda r: r.width() * r.height())
-        chip = self.dlib.get_face_chip(rgb, self.shape(rgb, face), size=150, padding=0.25)
-        return (np.asarray(self.net.compute_face_descriptor(chip), np.float64),
-                (face.left(), face.top(), face.right(), face.bottom()))
-
-
-def at_rest(rig):
-    """What keeps the avatar from being at rest (expression keys, actions, posed bones); empty when
-    it is."""
-    from mathutils import Matrix
-    odd = []
-    for ob in [rig] + list(rig.children_recursive):
-        keys = ob.data.shape_keys if ob.type == "MESH" else None
-        if keys:
-            odd += [f"{ob.name}:{k.name}={k.value:.2f}" for k in keys.key_blocks[1:] if k.value]
-            if keys.animation_data and keys.animation_data.action:
-                odd.append(f"{ob.name}: action {keys.animation_data.action.name}")
-        if ob.animation_data and ob.animation_data.action:
-            odd.append(f"{ob.name}: action {ob.animation_data.action.name}")
-    odd += [f"bone {b.name}" for b in rig.pose.bones if b.matrix_basis != Matrix.Identity(4)]
-    return odd
-
-
-def render_views(bpy, preview, rig, path, size, samples):
-    """The avatar's views rendered side by side to ``path``; one (size, size, 3) uint8 per view."""
-    from PIL import Image
-    preview.render(bpy.context, rig, path, views=VIEWS, size=size, samples=samples)
-    both = np.asarray(Image.open(path).convert("RGB"))
-    return [both[:, i * size:(i + 1) * size] for i in range(len(VIEWS))]
 
 
 def run(paths, size, samples, keep):
@@ -138,7 +86,7 @@ def run(paths, size, samples, keep):
             row["problem"] = "not at rest: " + ", ".join(odd[:4])
         t = time.perf_counter()
         try:
-            row["renders"] = render_views(bpy, preview, rig, os.path.join(keep, row["photo"] + ".png"), size, samples)
+            row["renders"] = render_views(bpy.context, preview, rig, os.path.join(keep, row["photo"] + ".png"), size, samples)
         except Exception as exc:  # noqa: BLE001
             row["problem"] = f"render failed: {exc}"
             print(f"[{i + 1}/{len(paths)}] {row['photo']}: {row['problem']}", flush=True)

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import detect, fit, hair, head_model, measure, same_person
+from . import age, detect, fit, hair, head_model, measure, same_person
 from .image_io import focal_from_exif, read_photo
 
 
@@ -45,7 +45,8 @@ class Analysis:
     timings: dict
     warnings: list
     hair: tuple = None       # (hair.Segmentation, hair.HairAttributes) of the primary photo
-    age_years: float = None  # the age given (children, teenagers); None: an adult's was fitted
+    age_years: float = None  # a child's or teenager's age, given or found; None: an adult's was fitted
+    age_from: str = None     # "given" or "photo" (core.age) when age_years is set
 
     @property
     def main(self):
@@ -53,8 +54,9 @@ class Analysis:
 
 
 def analyse(photo_paths, progress=lambda *a: None, age_years=None):
-    """Read, detect and fit one or several photos of one person (one shared identity); an
-    adult's age is fitted unless ``age_years`` gives it (children, teenagers)."""
+    """Read, detect and fit one or several photos of one person (one shared identity). The age
+    is ``age_years`` when given; otherwise a young child's when the face's proportions say so
+    (core.age), else an adult's is fitted."""
     timings, warnings = {"read": 0.0, "detect": 0.0}, []
     images, detections = [], []
     for i, path in enumerate(photo_paths):
@@ -78,10 +80,17 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None):
     progress(0.2, "fit", "Fitting the head")
     t = time.perf_counter()
     hm = head_model.load()
-    fr = fit.fit_views([(det.landmarks, (rgb.shape[1], rgb.shape[0]),
-                         focal_from_exif(path, (rgb.shape[1], rgb.shape[0])))
-                        for path, rgb, det in zip(photo_paths, images, detections)],
-                       age=None if not age_years else head_model.anny_age(age_years))
+    inputs = [(det.landmarks, (rgb.shape[1], rgb.shape[0]), focal_from_exif(path, (rgb.shape[1], rgb.shape[0])))
+              for path, rgb, det in zip(photo_paths, images, detections)]
+    fr = fit.fit_views(inputs, age=None if not age_years else head_model.anny_age(age_years))
+    age_from = "given" if age_years else None
+    if not age_years:             # a young child's face? then refit at that age
+        age_years = age.estimate(fr, [det.landmarks for det in detections])
+        if age_years:
+            fr = fit.fit_views(inputs, age=head_model.anny_age(age_years))
+            age_from = "photo"
+            warnings.append(f"The face looks like a young child's (about {age_years:.0f} years, from its proportions "
+                            "to the iris): the head was made for that age. Give the age to change it.")
     neutral = hm.forward(fr.phenotype, fr.local_changes, np.zeros(len(hm.facial_action_labels)))
     photos = []
     for path, rgb, det, view in zip(photo_paths, images, detections, fr.views):
@@ -92,7 +101,7 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None):
         photos.append(PhotoFit(os.path.abspath(path), rgb, det, view, posed, translation))
     primary = int(np.argmin([abs(fit.head_pose_degrees(v.rotation)[0]) for v in fr.views]))
     timings["fit"] = ms(t)
-    an = Analysis(photos, fr, neutral, primary, timings, warnings, age_years=age_years or None)
+    an = Analysis(photos, fr, neutral, primary, timings, warnings, age_years=age_years or None, age_from=age_from)
     t = time.perf_counter()
     an.hair = _hair(an)
     timings["hair"] = ms(t)

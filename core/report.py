@@ -58,7 +58,8 @@ def make_report(an):
                      "local_changes": {hm.local_change_labels[i]: round(float(an.fit.local_changes[i]), 4)
                                        for i in hm.head_local_change_index
                                        if abs(an.fit.local_changes[i]) >= 0.01},
-                     "age_years": an.age_years},         # given (children, teenagers), or None: an adult
+                     "age_years": an.age_years,          # a child's or teenager's, or None: an adult
+                     "age_from": an.age_from},           # "given", "photo" or None
         "measurements_cm": measures,
         "photos": [photo_report(pf) for pf in an.photos],
         # the plausible ranges are adults': a child's head is smaller by design

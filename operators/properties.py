@@ -54,8 +54,8 @@ class LikenessSettings(bpy.types.PropertyGroup):
         default="CURVES")
     age: bpy.props.FloatProperty(
         name="Age", min=0.0, max=100.0, soft_max=20.0, default=0.0, precision=1,
-        description="The person's age in years, for a child or a teenager: the head's proportions follow "
-                    "it. 0 fits an adult's head")
+        description="The person's age in years (the head's proportions follow it). 0: found from the photo, "
+                    "a young child's when the face's proportions say so, otherwise an adult's")
     crowd: bpy.props.PointerProperty(type=LikenessCrowdSettings, name="Crowd")
 
 

@@ -33,7 +33,7 @@ class LIKENESS_PT_main(_SidebarTab, bpy.types.Panel):
         col.operator("likeness.add_photos", icon="FILE_IMAGE")
         layout.prop(settings, "texture_size", expand=True)
         layout.prop(settings, "hair", expand=True)
-        layout.prop(settings, "age", text="Age (years; 0: an adult, fitted)")
+        layout.prop(settings, "age", text="Age (years; 0: from the photo)")
         row = layout.row(align=True)
         row.scale_y = 1.4
         row.operator("likeness.build_avatar", icon="USER")

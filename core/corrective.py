@@ -142,7 +142,7 @@ def solve(neutral_vertices, views, smooth=SMOOTH, depth=DEPTH, iterations=ITERAT
         # conjugate gradients (the system is positive definite), Jacobi-preconditioned:
         # several times faster than a direct sparse solve here
         precond = sparse.diags(1.0 / H.diagonal())
-        step, _ = cg(H, g, rtol=1e-5, maxiter=400, M=precond)
+        step, _ = cg(H, g, rtol=1e-3, maxiter=400, M=precond)
         x = x - step
     offsets = _offsets_from(x, free, w, n)
     norm = np.linalg.norm(offsets, axis=1).max() * 1000

@@ -204,7 +204,7 @@ def solve(neutral_vertices, obs, posed, smooth=SMOOTH, iterations=ITERATIONS, ma
         dw = sparse.diags(norm * weight[used] * robust)
         H = (J.T @ dw @ J + reg).tocsr()
         g = -J.T @ (dw @ r[used]) + reg @ x
-        step, _ = cg(H, g, rtol=1e-6, maxiter=500, M=sparse.diags(1.0 / H.diagonal()))
+        step, _ = cg(H, g, rtol=1e-3, maxiter=500, M=sparse.diags(1.0 / H.diagonal()))
         x = x - step
         x = np.clip(x, -MAX_MM, MAX_MM)
     height = expand @ x / 1000.0

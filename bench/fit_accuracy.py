@@ -46,7 +46,7 @@ def stats(values):
 
 def run_folder(folder, photos):
     out = tempfile.mkdtemp(prefix=f"likeness-bench-{folder}-")
-    subprocess.run([LIKENESS, "fit", *photos, "--report-dir", out], capture_output=True, text=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "fit", *photos, "--report-dir", out], capture_output=True, text=True)
     rows = []
     for photo in photos:
         stem = os.path.splitext(os.path.basename(photo))[0]

@@ -4,9 +4,10 @@ Fits every 5th frame of GRID clips in ../shared/data (one speaker, frontal),
 each frame on its own, builds the neutral head (expression removed) of each
 fit, aligns them by a similarity transform, and prints the per-vertex
 standard deviation in mm, averaged over the face region (skin within 12 mm of
-mediapipe's face-mesh points). Target: at most 1.0 mm.
+mediapipe's face-mesh points). Target: at most 1.0 mm. With ``--corrective`` each neutral
+head carries its frame's corrective face shape (core.corrective), as an avatar's does.
 
-    .venv/bin/python bench/neutral_identity.py [--clips N] [--step K]
+    .venv/bin/python bench/neutral_identity.py [--clips N] [--step K] [--corrective]
 """
 import argparse
 import os
@@ -18,7 +19,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from core import detect, fit, head_model  # noqa: E402
+from core import corrective, detect, fit, head_model  # noqa: E402
 from core.measure import face_region  # noqa: E402
 from tools.measures import identity_spread_mm  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
@@ -43,6 +44,7 @@ def main():
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--clips", type=int, default=6)
     ap.add_argument("--step", type=int, default=5)
+    ap.add_argument("--corrective", action="store_true")
     args = ap.parse_args()
     hm = head_model.load()
     template = hm.forward(*hm.neutral_parameters())["vertices"]
@@ -60,6 +62,12 @@ def main():
             fr = fit.fit(det.landmarks, (rgb.shape[1], rgb.shape[0]))
             times.append(time.perf_counter() - t)
             v = hm.forward(fr.phenotype, fr.local_changes, np.zeros(52))["vertices"]
+            if args.corrective:
+                posed = hm.forward(fr.phenotype, fr.local_changes, fr.facial_actions)
+                view = {"posed": posed["vertices"], "rotation": fr.rotation,
+                        "translation": fr.translation + fr.rotation @ posed["origin"], "focal_px": fr.focal_px,
+                        "principal_point": fr.principal_point, "landmarks": det.landmarks}
+                v = v + corrective.with_eyes(hm, v, corrective.solve(v, [view]))
             heads.append(v[region])
         all_heads += heads
         print(f"{os.path.basename(clip)}: {len(heads)} frames, neutral-head spread {identity_spread_mm(heads):.3f} mm")

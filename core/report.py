@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from . import correspondence, fit, head_model, measure, result
+from . import correspondence, corrective, fit, head_model, measure, result
 from .analysis import analyse, camera_matrix_world, ms
 
 
@@ -59,7 +59,10 @@ def make_report(an):
                                        for i in hm.head_local_change_index
                                        if abs(an.fit.local_changes[i]) >= 0.01},
                      "age_years": an.age_years,          # a child's or teenager's, or None: an adult
-                     "age_from": an.age_from},           # "given", "photo" or None
+                     "age_from": an.age_from,            # "given", "photo" or None
+                     # the face's corrective shape beyond anny's identity (core.corrective)
+                     "corrective_mm": corrective.summary_mm(an.corrective if an.corrective is not None
+                                                            else np.zeros((1, 3)))},
         "measurements_cm": measures,
         "photos": [photo_report(pf) for pf in an.photos],
         # the plausible ranges are adults': a child's head is smaller by design

@@ -58,10 +58,13 @@ SCHEMA = {
     "brow_lash_weight": ("f", ("E", 3)),       # their barycentric weights
     # linear RGBA per material, for flat materials (full bodies' skin and outfit); alpha 0: the usual look
     "material_colours": ("f", ("M", 4)),
+    # the face's corrective offsets (core.corrective) on the anny head's vertices, the mesh's first
+    # C: already in "vertices"; kept so a reshape of the identity keeps them. Zero without a photo.
+    "corrective": ("f", ("C", 3)),
 }
 # Arrays added after schema version 2 was written: results without them still load (no brows).
 OPTIONAL = {"brow_lash_strands", "brow_lash_kind", "brow_lash_anchor", "brow_lash_weight", "material_colours",
-            "bare_skin"}
+            "bare_skin", "corrective"}
 
 
 @dataclasses.dataclass
@@ -158,6 +161,8 @@ def _validate(arrays):
         raise InvalidResult("A face's material index is out of range.")
     if arrays["bone_parents"].max() >= n_b:
         raise InvalidResult("A bone's parent index is out of range.")
+    if "C" in sizes and sizes["C"] > n_v:
+        raise InvalidResult("The corrective shape has more vertices than the mesh.")
     anchor = arrays.get("brow_lash_anchor")
     if anchor is not None and anchor.size and (anchor.min() < 0 or anchor.max() >= n_v):
         raise InvalidResult("An eyebrow or eyelash anchor points outside the vertex list.")

@@ -20,14 +20,19 @@ def is_warm():
     return head_model.load.cache_info().currsize > 0
 
 
-def reshape(phenotype, local_changes, out_path):
+def reshape(phenotype, local_changes, out_path, corrective=None):
     """The head for new identity values (the artist's sliders), written to ``out_path`` (.npz):
-    neutral vertices and bones in the result's frame. ``local_changes``: {anny label: value}."""
+    neutral vertices and bones in the result's frame. ``local_changes``: {anny label: value};
+    ``corrective``: the avatar's corrective face offsets (rows of the mesh's vertices; the anny
+    head's first ones count), kept on the new head."""
+    from . import corrective as corr
     hm = head_model.load()
     local = np.zeros(len(hm.local_change_labels))
     for label, value in local_changes.items():
         local[hm.local_change_labels.index(label)] = value
     out = hm.forward(np.asarray(phenotype, np.float64), local, np.zeros(len(hm.facial_action_labels)))
+    if corrective is not None and len(corrective):
+        out = corr.apply(hm, out, np.asarray(corrective, np.float64)[:hm.n_vertices])
     np.savez(out_path, vertices=assembly.head_mesh(hm, out)["vertices"], bone_names=np.array(hm.bone_labels),
              bone_heads=out["bone_heads"].astype(np.float32), bone_tails=out["bone_tails"].astype(np.float32),
              bone_matrices=out["bone_matrices"].astype(np.float32))
@@ -110,7 +115,7 @@ def _full_body_job(args, progress):
 
 
 def _reshape_job(args, progress):
-    return reshape(args["phenotype"], args["local_changes"], args["out_path"])
+    return reshape(args["phenotype"], args["local_changes"], args["out_path"], args.get("corrective"))
 
 
 def _warmup(args, progress):

@@ -258,7 +258,8 @@ def test_gltf_export_has_52_morph_targets_and_a_skin(avatar, tmp_path):
 
 
 def test_identity_sliders_reshape_nose_not_ears(avatar):
-    """Widening the nose moves the nose, no ear vertex, and the bones follow the new head."""
+    """Widening the nose moves the nose, no ear vertex, and the bones follow the new head; the
+    face's corrective shape stays on it."""
     from core import head_model
     rig, head = avatar["rig"], avatar["head"]
     hm = head_model.load()
@@ -278,6 +279,13 @@ def test_identity_sliders_reshape_nose_not_ears(avatar):
         for it in ident.local:
             local[hm.local_change_labels.index(it.label)] = it.value
         expected = hm.forward([p.value for p in ident.phenotype], local, np.zeros(52))
+        # the face's corrective shape (beyond anny's identity) is kept on the new head
+        corrective = avatar["addon"].builders.reshape.corrective_of(head)
+        assert corrective is not None and np.linalg.norm(corrective, axis=1).max() > 0.0003
+        basis_now = np.empty(len(head.data.vertices) * 3, np.float32)
+        head.data.shape_keys.key_blocks[0].points.foreach_get("co", basis_now)
+        n = hm.n_vertices
+        assert np.abs(basis_now.reshape(-1, 3)[:n] - (expected["vertices"] + corrective[:n])).max() < 1e-5
         jaw = hm.bone_labels.index("jaw")
         got = np.array(rig.data.bones["jaw"].head_local)
         assert np.linalg.norm(got - expected["bone_heads"][jaw]) < 1e-4, "the jaw bone left the jaw"

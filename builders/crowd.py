@@ -4,6 +4,11 @@ under "Likeness Crowd", laid out on a grid or scattered.
 The worker stays warm for the whole crowd and makes the next character while
 Blender builds the current one. A character that fails is skipped and listed in
 the summary; the rest go on. Cancel (ESC) keeps the characters already built.
+
+On a cluster (``cluster``: a Dask scheduler's address or "local:N") the worker runs one
+"cluster_crowd" job that hands the characters to the cluster and passes each result on as it
+arrives (core/cluster_crowd.py); they are built here in the crowd's order, so the scene is the
+one a single machine makes.
 """
 import json
 import math
@@ -45,7 +50,7 @@ class CrowdJob(jobs.Job):
     its result is the summary (each character's report, the ones skipped and why)."""
 
     def __init__(self, chars, total, seed=0, texture_size=1024, layout="GRID", spacing=0.6,
-                 full_body=False, hair="CURVES", not_photos=()):
+                 full_body=False, hair="CURVES", not_photos=(), cluster=""):
         self.client = worker_client.shared_client(preferences.worker_python())
         self.pending = list(chars)
         self.count = len(chars)
@@ -60,8 +65,11 @@ class CrowdJob(jobs.Job):
         self.started = time.perf_counter()
         self.cancelled = False
         self.not_photos = list(not_photos)     # files of the photo folder that are not photos (listed)
+        self.cluster, self.cluster_job, self.cluster_message = cluster, None, ""
+        self.arrived = {}              # cluster: index -> ("made", folder) or ("failed", message, kind)
+        self.order = sorted(chars, key=lambda c: c.index)     # cluster: built in this order
         around = next((c.photo for c in chars if c.variant and c.photo), None)
-        if around:
+        if around and not cluster:
             self.base_dir = os.path.join(self.work_dir, "_base")
             self.base_job = self.client.submit("avatar", photos=[around], out_dir=self.base_dir,
                                                texture_size=texture_size)
@@ -81,10 +89,14 @@ class CrowdJob(jobs.Job):
         elapsed = time.perf_counter() - self.started
         left = f", about {elapsed / k * (n - k):.0f} s left" if k else ""
         skipped = f", {len(self.failed)} skipped" if self.failed else ""
+        if self.cluster_message:
+            return self.cluster_message + skipped
         return f"Crowd: {k}/{n} characters{skipped}{left}"
 
     # -- work ----------------------------------------------------------------------
     def step(self, timeout):
+        if self.cluster:
+            return self._step_cluster(timeout)
         self._submit()
         for msg in self.client.poll(timeout=timeout):
             if msg.get("type") not in ("result", "error"):
@@ -127,6 +139,60 @@ class CrowdJob(jobs.Job):
                                          texture_size=self.texture_size)
             self.in_flight[job] = (char, out_dir)
 
+    # -- on a cluster -----------------------------------------------------------------
+    def _step_cluster(self, timeout):
+        if self.cluster_job is None and self.pending:
+            self.cluster_job = self.client.submit(
+                "cluster_crowd", address=self.cluster, chars=[c.to_dict() for c in self.pending], seed=self.seed,
+                texture_size=self.texture_size, full_body=self.full_body, work_dir=self.work_dir)
+            self.pending = []
+        for msg in self.client.poll(timeout=timeout):
+            if msg.get("id") != self.cluster_job or self.cluster_job is None:
+                continue
+            if msg["type"] == "progress":
+                self.cluster_message = msg.get("message") or self.cluster_message
+                char = msg.get("character")
+                if char and char["index"] not in self.arrived:       # each character taken once
+                    self.arrived[char["index"]] = (("made", char["out_dir"]) if char["ok"]
+                                                   else ("failed", char["message"], char["kind"]))
+            elif msg["type"] == "error":
+                self._cluster_error(msg)
+            elif msg["type"] == "result":
+                self.cluster_job = None
+                for char in self._waiting():
+                    self.arrived[char.index] = ("failed", "The cluster did not return this character.", None)
+        self._build_arrived()
+        if self.cluster_job is not None or self.pending or self._waiting():
+            return False
+        self.result = self.summary()
+        return True
+
+    def _waiting(self):
+        done = {c["index"] for c in self.made} | {f["index"] for f in self.failed}
+        return [c for c in self.order if c.index not in self.arrived and c.index not in done]
+
+    def _cluster_error(self, msg):
+        self.cluster_job = None
+        kind = msg.get("kind")
+        if kind in (errors.ClusterUnreachable.kind, errors.BadArguments.kind) and not self.arrived and not self.made:
+            raise errors.from_kind(kind, msg["message"])          # nothing made: the crowd fails
+        if kind == errors.WorkerDied.kind and not self.retried:
+            self.retried.add("cluster")                  # the Likeness worker (the Dask client) died:
+            self.pending = self._waiting()               # once more, with what is still to come
+            return
+        for char in self._waiting():
+            self.arrived[char.index] = ("failed", msg["message"], kind)
+
+    def _build_arrived(self):
+        """Build the characters that arrived, in the crowd's order (a later one waits on disk)."""
+        while self.order and self.order[0].index in self.arrived:
+            char = self.order.pop(0)
+            got = self.arrived.pop(char.index)
+            if got[0] == "made":
+                self._build(char, got[1])
+            else:
+                self._fail(char, got[1], got[2])
+
     def _base_done(self, msg):
         self.base_job = None
         if msg["type"] == "error":
@@ -154,6 +220,11 @@ class CrowdJob(jobs.Job):
 
     def cancel(self):
         self.cancelled = True
+        if self.cluster_job is not None:
+            self.client.cancel(self.cluster_job)
+            for char in self._waiting() + [c for c in self.order if c.index in self.arrived]:
+                self._fail(char, "Cancelled.", "Cancelled")
+            self.cluster_job, self.order, self.arrived = None, [], {}
         for job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
             self.client.cancel(job)
         for char, _ in self.in_flight.values():

@@ -7,7 +7,7 @@ Two sides, one module:
   ``make_character`` makes one character with the same calls the single-machine worker makes,
   from the photo's bytes sent with the task, and returns the AvatarResult folder packed as
   bytes (``result_pack``): no shared disk is needed. The Likeness models live in the Dask
-  worker process itself, warmed once by ``WarmUp`` (a ``distributed.WorkerPlugin``): a Dask
+  worker process itself, warmed once by ``cluster_tasks.WarmUp`` (a ``distributed.WorkerPlugin``): a Dask
   worker that dies takes its models with it, its nanny starts a fresh one (warmed again by
   the plugin) and the scheduler reruns its tasks elsewhere; there is no second process to
   orphan or to keep in step.
@@ -33,9 +33,10 @@ import time
 import traceback
 import uuid
 
-from distributed import Client, LocalCluster, WorkerPlugin, wait
+import cloudpickle
+from distributed import Client, LocalCluster, wait
 
-from . import cluster, errors, result_pack
+from . import cluster, cluster_tasks, errors, result_pack
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +50,11 @@ _warm_lock = threading.Lock()
 
 
 # -- the Dask worker's side ----------------------------------------------------------------
-def _ensure_warm():
+def ensure_warm():
     from . import worker_jobs
     with _warm_lock:
         if not worker_jobs.is_warm():
             worker_jobs.warm_up()
-
-
-class WarmUp(WorkerPlugin):
-    """Loads the Likeness models once per Dask worker process, in the background as it joins
-    (the first task waits for it), so a worker that replaces a dead one is warm too."""
-    name = "likeness-warm-up"
-
-    def setup(self, worker):
-        threading.Thread(target=_ensure_warm, name="likeness-warm-up", daemon=True).start()
 
 
 def _failure(index, kind, message):
@@ -89,10 +81,10 @@ def make_character(spec, photo_bytes=None, base=None):
     {"index", "ok": False, "kind", "message"}. A photo that cannot make a character is a
     failure returned, not raised: Dask would retry it, and the crowd lists it."""
     from . import worker_jobs
-    index, tmp = spec["index"], tempfile.mkdtemp(prefix="likeness-task-")
+    index, tmp, started = spec["index"], tempfile.mkdtemp(prefix="likeness-task-"), time.perf_counter()
     local_photo = ""
     try:
-        _ensure_warm()
+        ensure_warm()
         out_dir = os.path.join(tmp, f"{index:05d}_{spec['name']}")
         args = {"out_dir": out_dir, "texture_size": spec["texture_size"]}
         noop = lambda *a: None                                          # noqa: E731
@@ -124,8 +116,9 @@ def make_character(spec, photo_bytes=None, base=None):
             with open(report_path, "w", encoding="utf-8") as fh:
                 fh.write(text)
         report = json.loads(text)
-        return {"index": index, "ok": True, "report": report, "packed": result_pack.pack(folder),
-                "worker": f"{socket.gethostname()}:{os.getpid()}"}
+        packed = result_pack.pack(folder)
+        return {"index": index, "ok": True, "report": report, "packed": packed,
+                "worker": f"{socket.gethostname()}:{os.getpid()}", "seconds": time.perf_counter() - started}
     except errors.LikenessError as exc:
         return _failure(index, exc.kind, _relabel(str(exc), local_photo, spec["photo"]) if local_photo else str(exc))
     except Exception as exc:  # noqa: BLE001 - listed in the crowd, the worker lives on
@@ -180,13 +173,14 @@ def run_crowd(args, progress):
     token = uuid.uuid4().hex[:10]                 # this job's keys (other jobs may share the scheduler)
     futures, delivered, started, made = {}, set(), time.monotonic(), 0
     try:
-        client.register_plugin(WarmUp(), name=WarmUp.name)
+        cloudpickle.register_pickle_by_value(cluster_tasks)     # (the scheduler needs no Likeness)
+        client.register_plugin(cluster_tasks.WarmUp(), name=cluster_tasks.WarmUp.name)
         base = None
         around = next((c["photo"] for c in chars if c["variant"] and c["photo"]), None)
         if around:
             try:
                 photo_bytes = _read_photo(around)
-                base = client.submit(make_base, os.path.basename(around), photo_bytes, around, size,
+                base = client.submit(cluster_tasks.make_base, os.path.basename(around), photo_bytes, around, size,
                                      key=f"likeness-{seed}-base-{token}", pure=False)
             except OSError as exc:
                 base = {"ok": False, "kind": "BadImage", "message": f"{around} cannot be read ({exc.strerror})"}
@@ -201,7 +195,7 @@ def run_crowd(args, progress):
                 except OSError as exc:
                     early.append(_failure(c["index"], "BadImage", f"{c['photo']} cannot be read ({exc.strerror})"))
                     continue
-            fut = client.submit(make_character, spec, photo_bytes, base if c["variant"] else None,
+            fut = client.submit(cluster_tasks.make_character, spec, photo_bytes, base if c["variant"] else None,
                                 key=f"likeness-{seed}-{c['index']:05d}-{token}", pure=False)
             futures[fut] = c
         names = {c["index"]: c["name"] for c in chars}
@@ -221,7 +215,8 @@ def run_crowd(args, progress):
             if out["ok"]:
                 out_dir = os.path.join(work_dir, f"{index:05d}_{names[index]}")
                 result_pack.unpack(out["packed"], out_dir)
-                character = {"index": index, "ok": True, "out_dir": out_dir, "worker": out.get("worker", "")}
+                character = {"index": index, "ok": True, "out_dir": out_dir, "worker": out.get("worker", ""),
+                             "task_s": round(out.get("seconds", 0.0), 3), "bytes": len(out["packed"])}
                 made += 1
             else:
                 character = {k2: out[k2] for k2 in ("index", "ok", "kind", "message")}

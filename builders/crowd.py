@@ -67,6 +67,7 @@ class CrowdJob(jobs.Job):
         self.not_photos = list(not_photos)     # files of the photo folder that are not photos (listed)
         self.cluster, self.cluster_job, self.cluster_message = cluster, None, ""
         self.arrived = {}              # cluster: index -> ("made", folder) or ("failed", message, kind)
+        self.taken = set()             # cluster: the indices that arrived (a repeat is dropped)
         self.order = sorted(chars, key=lambda c: c.index)     # cluster: built in this order
         around = next((c.photo for c in chars if c.variant and c.photo), None)
         if around and not cluster:
@@ -152,7 +153,8 @@ class CrowdJob(jobs.Job):
             if msg["type"] == "progress":
                 self.cluster_message = msg.get("message") or self.cluster_message
                 char = msg.get("character")
-                if char and char["index"] not in self.arrived:       # each character taken once
+                if char and char["index"] not in self.taken:         # each character taken once
+                    self.taken.add(char["index"])
                     self.arrived[char["index"]] = (("made", char["out_dir"]) if char["ok"]
                                                    else ("failed", char["message"], char["kind"]))
             elif msg["type"] == "error":

@@ -137,23 +137,35 @@ def _rng_seed(seed, index):
 
 
 # -- the client's side (in the Likeness worker) -----------------------------------------------
+_local_clusters = {}             # N -> the LocalCluster of "local:N", kept warm for the next crowd
+
+
+def local_cluster(n):
+    """This process's local cluster of ``n`` worker processes (one thread each), started once and
+    kept, so a second crowd finds its workers warm. Its worker processes end with this process."""
+    local = _local_clusters.get(n)
+    if local is not None and local.status.name == "running":
+        return local
+    for other in list(_local_clusters.values()):      # one local cluster at a time: the cores are shared
+        other.close()
+    _local_clusters.clear()
+    local = _local_clusters[n] = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                              dashboard_address=None, silence_logs=logging.ERROR,
+                                              preload=[PRELOAD])
+    return local
+
+
 def connect(address):
-    """(client, local cluster or None) for ``address`` ("local:N" or "tcp://HOST:PORT")."""
+    """A client of the cluster at ``address`` ("local:N" or "tcp://HOST:PORT")."""
     kind, value = cluster.parse(address)
-    local = None
     if kind == "local":
-        local = LocalCluster(n_workers=value, threads_per_worker=1, processes=True, dashboard_address=None,
-                             silence_logs=logging.ERROR, preload=[PRELOAD])
-        value = local.scheduler_address
+        value = local_cluster(value).scheduler_address
     else:
         cluster.check_reachable(value)
     try:
-        client = Client(value, timeout=CONNECT_TIMEOUT_S)
+        return Client(value, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
-        if local is not None:
-            local.close()
         raise errors.ClusterUnreachable(f"No Dask scheduler answers at {value} ({exc}).") from None
-    return client, local
 
 
 def _read_photo(path):
@@ -169,7 +181,7 @@ def run_crowd(args, progress):
     seed, size, full_body = int(args["seed"]), int(args["texture_size"]), bool(args["full_body"])
     work_dir, n = args["work_dir"], len(chars)
     progress(0.0, "cluster", f"Connecting to the cluster {args['address']}")
-    client, local = connect(args["address"])
+    client = connect(args["address"])
     token = uuid.uuid4().hex[:10]                 # this job's keys (other jobs may share the scheduler)
     futures, delivered, started, made = {}, set(), time.monotonic(), 0
     try:
@@ -245,5 +257,3 @@ def run_crowd(args, progress):
             if not fut.done():
                 fut.cancel()
         client.close()
-        if local is not None:
-            local.close()

@@ -149,6 +149,11 @@ def test_cluster_crowd_is_the_single_machine_crowd(photos, single_machine, dask_
     summary = crowd_compare.summary_entries(out)
     assert len(summary["characters"]) == 7 and [f["index"] for f in summary["failed"]] == [3]
     assert crowd_compare.differences(single_machine, out) == []
+    # the hair's children render, but are not grown in the viewport (a crowd's build time and memory)
+    hair = [o for o in crowd_compare.scene_fingerprint(out / "crowd.blend").values() if o["type"] == "CURVES"
+            and any(m[0] == "Likeness Hair" for m in o["modifiers"])]
+    assert len(hair) >= 4
+    assert all(["Likeness Hair", False, True] in o["modifiers"] for o in hair)
 
 
 def test_a_dead_dask_worker_loses_no_character(photos, single_machine, dask_cluster, tmp_path):

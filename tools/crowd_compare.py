@@ -40,7 +40,8 @@ def scene_fingerprint(blend):
         for ob in coll.all_objects:
             entry = {"collection": coll.name, "type": ob.type, "parent": ob.parent.name if ob.parent else None,
                      "location": [round(v, 6) for v in ob.matrix_world.translation],
-                     "rotation": [round(v, 6) for v in ob.rotation_euler]}
+                     "rotation": [round(v, 6) for v in ob.rotation_euler],
+                     "modifiers": [[m.name, m.show_viewport, m.show_render] for m in ob.modifiers]}
             if ob.type == "MESH":
                 co = np.zeros(len(ob.data.vertices) * 3, np.float32)
                 ob.data.vertices.foreach_get("co", co)

@@ -47,6 +47,8 @@ POLL_S = 0.5                   # how often the gathering loop looks up (and noti
 BODY_SUFFIX = "_body"
 
 _warm_lock = threading.Lock()
+_one_at_a_time = threading.Lock()   # a worker started with --nthreads 2+ still makes one character at
+                                    # a time (the models and mediapipe's graphs are not shared safely)
 
 
 # -- the Dask worker's side ----------------------------------------------------------------
@@ -80,6 +82,11 @@ def make_character(spec, photo_bytes=None, base=None):
     """One character (runs on a Dask worker): {"index", "ok", "report", "packed"} or a failure
     {"index", "ok": False, "kind", "message"}. A photo that cannot make a character is a
     failure returned, not raised: Dask would retry it, and the crowd lists it."""
+    with _one_at_a_time:
+        return _make_character(spec, photo_bytes, base)
+
+
+def _make_character(spec, photo_bytes, base):
     from . import worker_jobs
     index, tmp, started = spec["index"], tempfile.mkdtemp(prefix="likeness-task-"), time.perf_counter()
     local_photo = ""

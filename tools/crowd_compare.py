@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 
-TIMING_KEYS = ("timings_ms", "seconds")
+TIMING_KEYS = ("timings_ms", "seconds",
+               "head_folder")     # (a full body's report names its head's scratch folder, removed after the build)
 
 
 def _strip(value):

@@ -156,6 +156,17 @@ def test_cluster_crowd_is_the_single_machine_crowd(photos, single_machine, dask_
     assert all(["Likeness Hair", False, True] in o["modifiers"] for o in hair)
 
 
+def test_a_local_cluster_makes_the_same_crowd(tmp_path):
+    """--cluster local:2: two worker processes started by the Likeness worker on this machine."""
+    from tools import crowd_compare
+    args = ["crowd", "--variants", "3", "--seed", str(SEED + 1), "--hair", "cards"]
+    code, err = finish(likeness(*args, "--out", str(tmp_path / "one")))
+    assert code == 0, err[-3000:]
+    code, err = finish(likeness(*args, "--cluster", "local:2", "--out", str(tmp_path / "local")))
+    assert code == 0, err[-3000:]
+    assert crowd_compare.differences(tmp_path / "one", tmp_path / "local") == []
+
+
 def test_a_dead_dask_worker_loses_no_character(photos, single_machine, dask_cluster, tmp_path):
     """SIGKILL one worker (its nanny too) while it makes a character: the scheduler reruns its
     tasks on the other; every character is made once, as on one machine."""

@@ -80,24 +80,31 @@ def build_from_result(context, result_dir, photo="", hair="CURVES"):
 
 # -- crowds ----------------------------------------------------------------------------------
 def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spacing=0.6,
-              full_body=False, texture_size=1024, hair="CURVES", shard=""):
+              full_body=False, texture_size=1024, hair="CURVES", shard="", cluster="", viewport_hair=False):
     """A crowd under the "Likeness Crowd" collection: one character per photo of
     ``photos_dir`` and ``variants`` seeded ones (relatives of ``around``'s avatar when given);
     ``shard`` "i/N" makes that slice only. The job's result is the summary: each character
     made (with its report) and each one skipped, with why (and the folder's files that are
-    not photos, in ``not_photos``)."""
+    not photos, in ``not_photos``). ``cluster``: a Dask scheduler's address (tcp://HOST:PORT)
+    or "local:N": the characters are made by that cluster's workers and built here. Hair curves'
+    children are shown in the viewport only with ``viewport_hair`` (they render either way):
+    growing them for every character costs a crowd most of its build time and memory."""
     photos_dir = os.path.abspath(bpy.path.abspath(photos_dir)) if photos_dir else ""
     photos = crowd.photos_in(photos_dir) if photos_dir else []
     if not photos_dir and not variants:
         raise errors.BadArguments("Nothing to make: choose a photo folder or a number of variants.")
     if photos_dir and not photos and not variants:
         raise errors.BadImage(f"The folder has no photos: {photos_dir}")
+    if cluster:
+        from .core import cluster as cluster_address
+        cluster_address.check_reachable(cluster)      # a wrong address fails now, in seconds
     chars = crowd.plan(photos, variants, os.path.abspath(bpy.path.abspath(around)) if around else None)
     total = len(chars)
     if shard:
         chars = crowd.shard(chars, *crowd.parse_shard(shard))
     return crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair,
-                                not_photos=crowd.not_photos(photos_dir) if photos_dir else [])
+                                not_photos=crowd.not_photos(photos_dir) if photos_dir else [], cluster=cluster,
+                                viewport_hair=viewport_hair)
 
 
 def build_crowd(context, **options):

@@ -6,7 +6,7 @@
     likeness lipsync AVATAR.blend AUDIO --out OUT.blend [--glb] [--fbx]
     likeness track AVATAR.blend VIDEO|IMAGE_FOLDER --out OUT.blend [--fps N]
     likeness livelink AVATAR.blend CSV --out OUT.blend [--glb] [--fbx]   (a Live Link Face take)
-    likeness crowd [--photos DIR] [--variants N] [--seed S] [--full-body] [--shard i/N] --out DIR [--glb]
+    likeness crowd [--photos DIR] [--variants N] [--seed S] [--full-body] [--shard i/N | --cluster ADDRESS] --out DIR [--glb]
     likeness crowd-merge SHARD_DIR... --out DIR   (join the shards of one crowd job)
 
 The add-on is enabled the way Blender enables any extension, from a private,
@@ -208,11 +208,11 @@ def crowd(args):
            "seed": args.seed, "around": os.path.abspath(args.around) if args.around else "",
            "layout": args.layout, "spacing": args.spacing or (1.0 if args.full_body else 0.6),
            "full_body": args.full_body, "texture_size": args.texture_size, "hair": args.hair,
-           "shard": args.shard or "1/1"}
+           "shard": args.shard or "1/1", "cluster": args.cluster or ""}
     summary = api.build_crowd(bpy.context, photos_dir=job["photos"], variants=args.variants, seed=args.seed,
                               around=job["around"], layout=args.layout.upper(), spacing=job["spacing"],
                               full_body=args.full_body, texture_size=args.texture_size,
-                              hair=args.hair.upper(), shard=args.shard or "")
+                              hair=args.hair.upper(), shard=args.shard or "", cluster=args.cluster or "")
     summary["job"] = job
     for f in summary["failed"]:
         print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
@@ -336,6 +336,19 @@ def _unwritable(path, folder=True):
     return None
 
 
+def _cluster_problem(args):
+    """--cluster: a local:N or a scheduler that answers (checked in seconds, before any work)."""
+    sys.path.insert(0, ROOT)
+    from core import cluster, errors
+    if args.shard:
+        return "--cluster and --shard do not go together: the cluster schedules the whole crowd"
+    try:
+        cluster.check_reachable(args.cluster)
+    except errors.LikenessError as exc:
+        return f"--cluster: {exc}"
+    return None
+
+
 def argument_problem(args):
     """What is wrong with the arguments, as a message, or None: checked before any work."""
     import math
@@ -377,6 +390,8 @@ def argument_problem(args):
             i, _, n = args.shard.partition("/")
             if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
                 return f"--shard must be i/N with 1 <= i <= N, not {args.shard}"
+        if args.cluster is not None:
+            return _cluster_problem(args)
     return None
 
 
@@ -431,6 +446,9 @@ def main(argv=None):
     p.add_argument("--texture-size", type=int, default=1024, choices=(1024, 2048, 4096))
     p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"))
     p.add_argument("--shard", metavar="i/N", help="make only slice i of N (1-based), for a render farm")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="make the characters on a Dask cluster: its scheduler's tcp://HOST:PORT, "
+                        "or local:N for N worker processes on this machine")
     p.add_argument("--glb", action="store_true", help="also write characters/NAME.glb")
     p.add_argument("--fbx", action="store_true", help="also write characters/NAME.fbx")
     p.add_argument("--out", required=True, help="output folder (crowd.blend, summary.json)")

@@ -2,11 +2,13 @@
 of Blender (this process) and of the worker.
 
     .venv/bin/python bench/crowd_throughput.py [--variants 100] [--photos 20] [--hair curves|cards|none]
-        [--texture-size 1024] [--full-body] [--render docs/crowd_25.png]
+        [--texture-size 1024] [--full-body] [--render docs/crowd_25.png] [--cluster local:2]
 
 Variants are random characters (painted textures); photos are Helen photos from ../shared/data
 (detect + fit + photo texture each). The worker is warmed up (models loaded) before the clock
-starts, as in a session where the artist has already built something.
+starts, as in a session where the artist has already built something; with ``--cluster`` (a
+scheduler's address or local:N) the characters are made by that cluster, warmed by a crowd of two
+first (a local cluster stays up in the worker between crowds).
 """
 import argparse
 import os
@@ -32,15 +34,20 @@ def rss_mb(pid="self", field="VmRSS"):
 
 def run_crowd(bpy, api, args, what, photos_dir, variants, render=None):
     full_body, texture_size = args.full_body, args.texture_size
-    label = f"{what}, hair {args.hair}, {texture_size} px" + (", full body" if full_body else "")
+    label = f"{what}, hair {args.hair}, {texture_size} px" + (", full body" if full_body else "") + \
+        (f", cluster {args.cluster}" if args.cluster else "")
     bpy.ops.wm.read_homefile(use_empty=True)
     client = api.worker_client.shared_client(sys.executable)
     client.run("warmup")
+    if args.cluster:
+        api.build_crowd(bpy.context, variants=2, seed=999, texture_size=texture_size, hair="NONE",
+                        cluster=args.cluster)
+        bpy.ops.wm.read_homefile(use_empty=True)
     blender_before = rss_mb()
     t = time.perf_counter()
     summary = api.build_crowd(bpy.context, photos_dir=photos_dir, variants=variants, seed=1, layout="SCATTER",
                               spacing=1.0 if full_body else 0.6, full_body=full_body, texture_size=texture_size,
-                              hair=args.hair.upper())
+                              hair=args.hair.upper(), cluster=args.cluster or "")
     seconds = time.perf_counter() - t
     n = len(summary["characters"])
     blender_after = rss_mb()
@@ -113,6 +120,7 @@ def main():
     ap.add_argument("--texture-size", type=int, default=1024)
     ap.add_argument("--full-body", action="store_true")
     ap.add_argument("--render", help="render the variants' crowd to this PNG")
+    ap.add_argument("--cluster", help="make the characters on this cluster (tcp://HOST:PORT or local:N)")
     args = ap.parse_args()
     bpy, api = cli.enable_addon()
     if args.variants:

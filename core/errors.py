@@ -66,6 +66,11 @@ class BadArguments(LikenessError):
     exit_code = EXIT_ARGUMENTS
 
 
+class ClusterUnreachable(BadArguments):
+    """No Dask scheduler answers at the address given for a crowd on a cluster."""
+    kind = "ClusterUnreachable"
+
+
 class RuntimeMissing(LikenessError):
     kind = "RuntimeMissing"
     exit_code = EXIT_LIKENESS
@@ -94,7 +99,7 @@ class BlenderIncompatible(LikenessError):
 
 _BY_KIND = {cls.kind: cls for cls in (
     LikenessError, BadImage, NoFaceFound, FaceTooSmall, FitFailed, DifferentPeople, BadAudio, NoSpeech,
-    BadTranscript, BadRecording, InvalidResult, BadArguments, RuntimeMissing, WorkerDied, Unexpected, Cancelled,
+    BadTranscript, BadRecording, InvalidResult, BadArguments, ClusterUnreachable, RuntimeMissing, WorkerDied, Unexpected, Cancelled,
     BlenderIncompatible)}
 
 

@@ -60,10 +60,13 @@ class Worker:
         from core.worker_jobs import JOBS
         job_id, kind, args = msg.get("id"), msg.get("kind"), msg.get("args") or {}
 
-        def progress(fraction, stage, message):
+        def progress(fraction, stage, message, **extra):
+            """Tell Blender (``extra``: more fields, such as a crowd's finished character); a
+            message of None only looks for a cancel."""
             if job_id in self.cancelled:
                 raise errors.Cancelled("Cancelled.")
-            self.send(type="progress", id=job_id, fraction=fraction, stage=stage, message=message)
+            if message is not None:
+                self.send(type="progress", id=job_id, fraction=fraction, stage=stage, message=message, **extra)
 
         try:
             if kind not in JOBS:

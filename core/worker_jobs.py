@@ -118,6 +118,11 @@ def _reshape_job(args, progress):
     return reshape(args["phenotype"], args["local_changes"], args["out_path"], args.get("corrective"))
 
 
+def _cluster_crowd(args, progress):
+    from . import cluster_crowd          # (Dask is imported only by crowds on a cluster)
+    return cluster_crowd.run_crowd(args, progress)
+
+
 def _warmup(args, progress):
     warm_up()
     return {"pid": os.getpid()}
@@ -134,6 +139,7 @@ JOBS = {
     "track": (("track", "Tracking the face"), _track),
     "full_body": (("full_body", "Building the full body"), _full_body_job),
     "reshape": (None, _reshape_job),
+    "cluster_crowd": (None, _cluster_crowd),
     "warmup": (("warmup", "Loading models"), _warmup),
     "ping": (None, _ping),
 }

@@ -34,7 +34,8 @@ class LIKENESS_OT_build_crowd(jobs.JobOperator, bpy.types.Operator):
         s = context.scene.likeness.crowd
         return api.crowd_job(photos_dir=s.photos_dir, variants=s.variants, seed=s.seed, around=s.around,
                              layout=s.layout, spacing=s.spacing, full_body=s.full_body,
-                             texture_size=self.texture_size, hair=context.scene.likeness.hair)
+                             texture_size=self.texture_size, hair=context.scene.likeness.hair,
+                             cluster=s.cluster.strip(), viewport_hair=s.viewport_hair)
 
     def done(self, context, summary):
         line = crowd_scene.keep_summary(context, summary)

@@ -32,6 +32,16 @@ class LikenessCrowdSettings(bpy.types.PropertyGroup):
     full_body: bpy.props.BoolProperty(
         name="Full Body", default=False,
         description="Give each character a body, a simple outfit and a game-engine skeleton")
+    viewport_hair: bpy.props.BoolProperty(
+        name="Hair in Viewport", default=False,
+        description="Grow every character's hair curves in the viewport too. Off, the hair renders "
+                    "as usual and the viewport shows its guide strands: a crowd builds several times "
+                    "faster and takes a fraction of the memory")
+    cluster: bpy.props.StringProperty(
+        name="Cluster", default="",
+        description="Make the characters on a Dask cluster: its scheduler's address, tcp://HOST:8786 "
+                    "(each worker machine runs `dask worker` with Likeness' cluster_preload.py), or "
+                    "local:N for N worker processes on this computer. Empty: this computer's worker")
     summary: bpy.props.StringProperty(
         name="Summary", default="",
         description="The last crowd's outcome: characters made and photos skipped")

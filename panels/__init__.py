@@ -62,6 +62,8 @@ class LIKENESS_PT_crowd(_SidebarTab, bpy.types.Panel):
         layout.prop(crowd, "layout", expand=True)
         layout.prop(crowd, "spacing")
         layout.prop(crowd, "full_body")
+        layout.prop(crowd, "viewport_hair")
+        layout.prop(crowd, "cluster", icon="NETWORK_DRIVE")
         row = layout.row()
         row.scale_y = 1.4
         row.operator("likeness.build_crowd", icon="COMMUNITY")

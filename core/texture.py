@@ -43,6 +43,7 @@ FILL_SKIN_TEXELS = 12.0    # away from the seen texels (1 - 1/e of the way at th
                            # texels) the completion turns to the seen skin's typical colour ...
 FRONTAL_WEIGHT = 0.75      # ... that of the skin seen squarely (cheeks, forehead, nose, chin)
 PUPIL_RGB = (0.02, 0.02, 0.02)
+EYE_SURROUND_M = 0.025     # the skin this close to an eyeball's centre is lit as the eye
 
 
 def triangulate(quads):
@@ -455,18 +456,29 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     albedo += completion
 
     iris = measure_iris(photo, landmarks)
-    albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / float(np.median(grey_g[skin])), 0, 1))
+    eye_shade = _eye_shading(grey_g, skin, neutral_pts, eye_axes)
+    albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / eye_shade, 0, 1))
     skin_level = float(np.median(srgb_coarse[skin] / grey_g[skin, None]))
     albedo8 = cv2.convertScaleAbs(albedo, alpha=255.0)
     lit8 = cv2.convertScaleAbs(cv2.multiply(albedo, grey3), alpha=255.0)   # completed, under the photo's light
     sclera = np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92)
     seen_sclera = measure_sclera(photo, landmarks)
     if seen_sclera is not None:     # the person's own, de-lit as the iris, no brighter than the default
-        sclera = np.clip(np.array(seen_sclera) / float(np.median(grey_g[skin])), SCLERA_LEAST * sclera, sclera)
+        sclera = np.clip(np.array(seen_sclera) / eye_shade, SCLERA_LEAST * sclera, sclera)
     sclera = tuple(float(v) for v in sclera)
     _paint_eye_windows((albedo8, lit8), (albedo_iris, iris), sclera, tm, coarse[..., 6:9], size, eye_axes)
     return TextureSet(albedo=albedo8, lit=lit8, photo_coverage=float((weight > 0).mean()),
                       mirror_coverage=mirror_share, lighting_sh=sh, iris_rgb=albedo_iris)
+
+
+def _eye_shading(grey_g, skin, points, eye_axes):
+    """The photo's shading (as divided out of the skin) around the eyes: the median over the seen
+    skin within EYE_SURROUND_M of the eyeballs' centres, else over all the seen skin. The iris
+    and sclera are de-lit by it: the skin's average would brighten the eyes of a face lit
+    from below or the side, where the eye sockets are darker than the skin on average."""
+    d = np.min([np.linalg.norm(points - centre, axis=1) for centre, _, _ in eye_axes.values()], axis=0)
+    near = skin & (d < EYE_SURROUND_M)
+    return float(np.median(grey_g[near] if near.sum() >= 20 else grey_g[skin]))
 
 
 def _paint_eye_windows(textures, irises, sclera, tm, coarse_positions, size, eye_axes):

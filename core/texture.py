@@ -37,7 +37,9 @@ DELIGHT_STRENGTH = 0.8     # ... and the shading is divided out partly: errors i
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0022
 SCLERA_RGB = (0.82, 0.79, 0.76)  # at the exposure of mid skin (0.45); scaled to the photo's skin
-SCLERA_LEAST = 0.6         # the sclera measured in the photo, at least this share of that default
+SCLERA_LEAST = 0.35        # the sclera takes the photo's lightness, at least this share of the
+                           # default's luminance (about 0.6 x in sRGB); the default's colour
+SCLERA_SHADOW = 1.5        # the photo's sclera lies in the lids' shadow, which the render adds again
 EYE_OPENING_MARGIN = 0.08  # the photo's eye openings grown by this share of the eye's width
 FILL_SKIN_TEXELS = 12.0    # away from the seen texels (1 - 1/e of the way at this many coarse
                            # texels) the completion turns to the seen skin's typical colour ...
@@ -463,8 +465,10 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     lit8 = cv2.convertScaleAbs(cv2.multiply(albedo, grey3), alpha=255.0)   # completed, under the photo's light
     sclera = np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92)
     seen_sclera = measure_sclera(photo, landmarks)
-    if seen_sclera is not None:     # the person's own, de-lit as the iris, no brighter than the default
-        sclera = np.clip(np.array(seen_sclera) / eye_shade, SCLERA_LEAST * sclera, sclera)
+    if seen_sclera is not None:     # as light as the person's, de-lit as the iris, no lighter than the default
+        luma = np.array([0.2126, 0.7152, 0.0722])
+        seen = SCLERA_SHADOW * srgb_to_linear(np.array(seen_sclera) / eye_shade) @ luma
+        sclera = sclera * float(np.clip(seen / (srgb_to_linear(sclera) @ luma), SCLERA_LEAST, 1.0)) ** (1 / 2.2)
     sclera = tuple(float(v) for v in sclera)
     _paint_eye_windows((albedo8, lit8), (albedo_iris, iris), sclera, tm, coarse[..., 6:9], size, eye_axes)
     return TextureSet(albedo=albedo8, lit=lit8, photo_coverage=float((weight > 0).mean()),

@@ -18,6 +18,7 @@ CHEEKS = (205, 425)
 CHEEK_RADIUS_M = 0.015
 RING_M = 0.003
 REFERENCE_M = (0.008, 0.014)
+CHEEK_DISC = 0.07           # in an image: the cheeks' discs, this share of the face's width
 GREY_CHROMA = 4.0          # CIELAB chroma under which a photo's skin counts as grey
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 
@@ -50,18 +51,20 @@ def regions(hm, tm):
     return pts, cheeks, ring, reference, back
 
 
-def iris_texels(hm, tm, eye_axes, neutral):
-    """Eyeball texels painted as iris (between the pupil and the limbal ring)."""
+def eye_texels(hm, tm, eye_axes, neutral):
+    """Eyeball texels painted as iris (between the pupil and the limbal ring), and the front's
+    sclera (outside the iris, up to half the eyeball's radius from its axis)."""
     tris = texture.triangulate(hm.faces)
     pts = np.einsum("nk,nkc->nc", tm.bary, neutral[tris[tm.tri]])
-    sel = np.zeros(len(pts), bool)
-    for part, (centre, axis, _) in eye_axes.items():
+    iris, sclera = np.zeros(len(pts), bool), np.zeros(len(pts), bool)
+    for part, (centre, axis, radius) in eye_axes.items():
         v = pts - centre
         along = v @ axis
         off = np.linalg.norm(v - along[:, None] * axis, axis=1)
-        sel |= (tm.part == part) & (along > 0) & (off > texture.PUPIL_RADIUS_M * 1.2) & \
-            (off < texture.IRIS_RADIUS_M * 0.8)
-    return sel
+        front = (tm.part == part) & (along > 0)
+        iris |= front & (off > texture.PUPIL_RADIUS_M * 1.2) & (off < texture.IRIS_RADIUS_M * 0.8)
+        sclera |= front & (off > texture.IRIS_RADIUS_M * 1.2) & (off < 0.5 * radius + texture.IRIS_RADIUS_M)
+    return iris, sclera
 
 
 def photo_samples(rgb, verts_cam, hm, tm, focal_px, pp):
@@ -131,7 +134,8 @@ def measure(photo, hm, tm, masks, size=SIZE):
     r_seen, f_seen = ring & seen, reference & seen
     out["ring_photo"] = (pale_share(photo_px[r_seen], photo_px[f_seen])
                          if r_seen.sum() > 20 and f_seen.sum() > 20 else float("nan"))
-    iris_t = median_linear(albedo[iris_texels(hm, tm, axes, an.neutral["vertices"])])
+    iris_sel, sclera_sel = eye_texels(hm, tm, axes, an.neutral["vertices"])
+    iris_t = median_linear(albedo[iris_sel])
     iris_p = texture.srgb_to_linear(np.array(texture.measure_iris(main.rgb, main.detection.landmarks)))
     skin_t, skin_p = median_linear(albedo[cheeks]), p_cheek
     # relative to the skin: the albedo's exposure is its own, the photo's is the photo's
@@ -140,4 +144,33 @@ def measure(photo, hm, tm, masks, size=SIZE):
     out["iris_de"] = float(ciede2000(a, b))
     out["iris_chroma"] = float(np.hypot(*a[1:]) / max(np.hypot(*b[1:]), 1e-6))
     out["iris_light"] = float((iris_t @ LUMA / (skin_t @ LUMA)) / max(iris_p @ LUMA / (skin_p @ LUMA), 1e-6))
+    sclera_p = texture.measure_sclera(main.rgb, main.detection.landmarks)
+    out["sclera_light"] = (float((median_linear(albedo[sclera_sel]) @ LUMA / (skin_t @ LUMA))
+                                 / (texture.srgb_to_linear(np.array(sclera_p)) @ LUMA / (skin_p @ LUMA)))
+                           if sclera_p is not None else float("nan"))
     return out
+
+
+def _disc_median(rgb, landmarks, ids, share=CHEEK_DISC):
+    """Median linear colour of the pixels within ``share`` of the face's width of mediapipe points."""
+    r = share * np.ptp(landmarks[:, 0])
+    yy, xx = np.mgrid[0:rgb.shape[0], 0:rgb.shape[1]]
+    m = np.zeros(rgb.shape[:2], bool)
+    for i in ids:
+        m |= np.hypot(xx - landmarks[i, 0], yy - landmarks[i, 1]) < r
+    return median_linear(rgb[m] / 255.0)
+
+
+def render_vs_photo(render, photo):
+    """A render's cheeks and iris against the photo's, each image's face found by mediapipe: the
+    cheeks' (ΔE00, Δhue, chroma ratio) at the photo's luminance, and the iris relative to the
+    cheeks (ΔE00, lightness ratio)."""
+    from core import detect
+    out = []
+    for rgb in (render, photo):
+        lm = detect.detect(rgb).landmarks
+        skin = _disc_median(rgb, lm, CHEEKS)
+        out.append((skin, texture.srgb_to_linear(np.array(texture.measure_iris(rgb, lm))) / (skin @ LUMA)))
+    (skin_r, iris_r), (skin_p, iris_p) = out
+    iris_de = float(ciede2000(linear_to_lab(0.25 * iris_r), linear_to_lab(0.25 * iris_p)))
+    return chroma_compare(skin_r, skin_p), iris_de, float((iris_r @ LUMA) / max(iris_p @ LUMA, 1e-6))

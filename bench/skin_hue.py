@@ -58,14 +58,16 @@ def compare_renders(folder):
         except LikenessError:
             print(f"{os.path.basename(path):22s} no face found")
             continue
-        rows.append((*cheek, iris_de, iris_light))
-        print(f"{os.path.basename(path):22s} render's cheeks dE00 {cheek[0]:5.2f} dhue {cheek[1]:+6.1f} chroma "
-              f"x{cheek[2]:4.2f} | iris dE00 {iris_de:5.1f} light x{iris_light:4.2f}")
+        rows.append((*(cheek or (np.nan,) * 3), iris_de, iris_light))
+        text = ("render's cheeks dE00 {:5.2f} dhue {:+6.1f} chroma x{:4.2f}".format(*cheek) if cheek
+                else "render's cheeks (grey photo)" + " " * 24)
+        print(f"{os.path.basename(path):22s} {text} | iris dE00 {iris_de:5.1f} light x{iris_light:4.2f}")
     r = np.array(rows)
-    print(f"== {len(r)} renders (front, even studio light) against their photos: cheeks dE00 mean "
-          f"{r[:, 0].mean():.2f}, |dhue| mean {np.abs(r[:, 1]).mean():.1f} deg, chroma ratio mean "
-          f"{r[:, 2].mean():.2f} (range {r[:, 2].min():.2f}-{r[:, 2].max():.2f}); iris against the cheeks: "
-          f"dE00 mean {r[:, 3].mean():.1f}, lightness ratio mean {r[:, 4].mean():.2f}")
+    c = r[~np.isnan(r[:, 0])]
+    print(f"== {len(r)} renders (front, even studio light) against their photos: cheeks ({len(c)} in colour) "
+          f"dE00 mean {c[:, 0].mean():.2f}, |dhue| mean {np.abs(c[:, 1]).mean():.1f} deg, chroma ratio mean "
+          f"{c[:, 2].mean():.2f} (range {c[:, 2].min():.2f}-{c[:, 2].max():.2f}); iris against the cheeks: "
+          f"dE00 mean {r[:, 3].mean():.1f}, lightness ratio median {np.median(r[:, 4]):.2f}")
 
 
 def main():

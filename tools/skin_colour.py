@@ -164,7 +164,7 @@ def _disc_median(rgb, landmarks, ids, share=CHEEK_DISC):
 def render_vs_photo(render, photo):
     """A render's cheeks and iris against the photo's, each image's face found by mediapipe: the
     cheeks' (ΔE00, Δhue, chroma ratio) at the photo's luminance, and the iris relative to the
-    cheeks (ΔE00, lightness ratio)."""
+    cheeks (ΔE00, lightness ratio); the cheeks' figures are None for a grey photo."""
     from core import detect
     out = []
     for rgb in (render, photo):
@@ -173,4 +173,5 @@ def render_vs_photo(render, photo):
         out.append((skin, texture.srgb_to_linear(np.array(texture.measure_iris(rgb, lm))) / (skin @ LUMA)))
     (skin_r, iris_r), (skin_p, iris_p) = out
     iris_de = float(ciede2000(linear_to_lab(0.25 * iris_r), linear_to_lab(0.25 * iris_p)))
-    return chroma_compare(skin_r, skin_p), iris_de, float((iris_r @ LUMA) / max(iris_p @ LUMA, 1e-6))
+    cheek = chroma_compare(skin_r, skin_p) if _chroma(skin_p) > GREY_CHROMA else None    # None: a grey photo
+    return cheek, iris_de, float((iris_r @ LUMA) / max(iris_p @ LUMA, 1e-6))

@@ -17,6 +17,7 @@ from . import compat, lookups
 SIZE = 512
 SAMPLES = 24
 VIEWS = (("front", 0.0), ("three_quarter", 35.0))
+EXPOSURE = -0.6            # stops: the skin renders at about its albedo
 
 
 def render(context, rig, path, views=VIEWS, size=SIZE, samples=SAMPLES):
@@ -39,6 +40,9 @@ def render(context, rig, path, views=VIEWS, size=SIZE, samples=SAMPLES):
         scene.render.resolution_x = scene.render.resolution_y = size
         scene.render.film_transparent = False
         scene.view_settings.view_transform = "Standard"
+        # the key and fill bring a frontal face to about 1.5 x its albedo: without this, a light
+        # skin clipped to white (a third of the face's pixels on average), pale and off-hue
+        scene.view_settings.exposure = EXPOSURE
         world = bpy.data.worlds.new("Likeness Preview")
         scene.world = world
         compat.set_world_colour(world, (0.35, 0.35, 0.38))

@@ -12,10 +12,13 @@ fitted camera):
 * **completion**: where the photo cannot see a texel, its mirror image across
   the face's symmetry plane is used when that one is visible; the rest is
   filled by push-pull (a weighted image pyramid), which blends smoothly into
-  the photo, so there are no holes and no hard seams. The photo's texels are
+  the photo and, away from it, into the typical colour of the skin seen squarely,
+  so there are no holes, no hard seams and no cast from the face's shadowed edges.
+  Lid texels that land in the photo's eye openings count as unseen (no sclera
+  on the lids). The photo's texels are
   full size; the completion (mirror and fill) is made at half size;
-* **eyes**: painted from the eyeball's geometry (sclera, iris in the colour
-  measured from the photo's iris pixels, pupil).
+* **eyes**: painted from the eyeball's geometry (sclera and iris in the colours
+  measured from the photo's eye pixels, pupil).
 
 Everything that depends only on the model and the texture size (which texel
 lies in which triangle, its mirror texel) is computed once per process.
@@ -34,7 +37,15 @@ DELIGHT_STRENGTH = 0.8     # ... and the shading is divided out partly: errors i
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0022
 SCLERA_RGB = (0.82, 0.79, 0.76)  # at the exposure of mid skin (0.45); scaled to the photo's skin
+SCLERA_LEAST = 0.35        # the sclera takes the photo's lightness, at least this share of the
+                           # default's luminance (about 0.6 x in sRGB); the default's colour
+SCLERA_SHADOW = 1.5        # the photo's sclera lies in the lids' shadow, which the render adds again
+EYE_OPENING_MARGIN = 0.08  # the photo's eye openings grown by this share of the eye's width
+FILL_SKIN_TEXELS = 12.0    # away from the seen texels (1 - 1/e of the way at this many coarse
+                           # texels) the completion turns to the seen skin's typical colour ...
+FRONTAL_WEIGHT = 0.75      # ... that of the skin seen squarely (cheeks, forehead, nose, chin)
 PUPIL_RGB = (0.02, 0.02, 0.02)
+EYE_SURROUND_M = 0.025     # the skin this close to an eyeball's centre is lit as the eye
 
 
 def triangulate(quads):
@@ -249,6 +260,50 @@ def measure_iris(photo, landmarks):
     return tuple(float(v) for v in np.median(np.concatenate(samples), axis=0))
 
 
+def eye_openings(shape, landmarks, margin=EYE_OPENING_MARGIN):
+    """(H, W) bool: the photo's eye openings (mediapipe's eye contours), grown by ``margin``
+    of each eye's width, where the photo shows the eyeball and not the lids."""
+    import cv2
+    from .hair import EYE_L, EYE_R
+    mask = np.zeros(shape[:2], np.uint8)
+    for ids in (EYE_L, EYE_R):
+        pts = landmarks[list(ids)]
+        grow = int(round(margin * np.ptp(pts[:, 0])))
+        one = np.zeros_like(mask)
+        cv2.fillPoly(one, [np.round(pts).astype(np.int32)], 1)
+        if grow > 0:
+            one = cv2.dilate(one, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+        mask |= one
+    return mask.astype(bool)
+
+
+def measure_sclera(photo, landmarks):
+    """sRGB colour (0..1) of the photo's sclera: the brighter half of the eye openings' pixels
+    outside the irises (the darker half is lashes and the lids' shadow); None when too few."""
+    import cv2
+    from .hair import EYE_L, EYE_R
+    px = []
+    for ids, centre_id, rim in ((EYE_R, 468, (469, 470, 471, 472)), (EYE_L, 473, (474, 475, 476, 477))):
+        pts = landmarks[list(ids)]
+        x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int), 0)
+        x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+        x1, y1 = min(x1, photo.shape[1]), min(y1, photo.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(inside, [np.round(pts - [x0, y0]).astype(np.int32)], 1)
+        c = landmarks[centre_id]
+        r = np.linalg.norm(landmarks[list(rim)] - c, axis=1).mean()
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        inside &= (np.hypot(xx - c[0], yy - c[1]) > 1.15 * r).astype(np.uint8)
+        px.append(photo[y0:y1, x0:x1][inside.astype(bool)].astype(np.float64) / 255.0)
+    px = np.concatenate(px) if px else np.zeros((0, 3))
+    if len(px) < 12:
+        return None
+    lum = px.mean(1)
+    return tuple(float(v) for v in np.median(px[lum >= np.median(lum)], axis=0))
+
+
 def _paint_eyes(texture, eye_mask, positions, eye_axes, iris_rgb, sclera_rgb):
     """Sclera, iris and pupil from each eyeball texel's distance to its eye's axis.
 
@@ -275,6 +330,22 @@ def _extend(maps, inside):
     pull edge texels towards zero); inside the islands they are unchanged."""
     filled = push_pull_fill(maps, inside.astype(np.float32))
     return np.where(inside[..., None], maps, filled)
+
+
+def _towards_skin(fill, weight, skin):
+    """The push-pull ``fill`` (H, W, 3) turned, with the distance from the seen texels (``weight``
+    over 0), towards the typical colour of the seen ``skin`` texels (N, 3).
+
+    Far from the photo, a pyramid fill is an average of the face's edges: grazing, shadowed,
+    often hair; their colour (a shadow is more saturated than lit skin) would spread over the
+    sides and back of the head as an orange cast."""
+    import cv2
+    if not len(skin):
+        return fill
+    typical = np.median(skin, axis=0).astype(np.float32)
+    dist = cv2.distanceTransform((weight <= 0.05).astype(np.uint8), cv2.DIST_L2, 3)
+    far = (1.0 - np.exp(-dist / FILL_SKIN_TEXELS))[..., None]
+    return fill + far * (typical - fill)
 
 
 def _mirror_blend(values, weight, mx, my):
@@ -324,6 +395,10 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     xi = np.clip(np.round(px * zs).astype(int), 0, zw - 1)
     yi = np.clip(np.round(py * zs).astype(int), 0, zh - 1)
     visible = inside & (p3[:, 2] <= depth[yi, xi] + DEPTH_TOLERANCE_M)
+    # lid texels that the photo shows as eyeball (a fit a little off at the lids) are not
+    # seen: they would carry the sclera's white onto the lids
+    opening = eye_openings((zh, zw), landmarks * zs)
+    visible &= ~((tm.part == 0) & opening[yi, xi])
     weight = np.sqrt(np.where(visible, np.clip((cos - GRAZING_COS) / (1 - GRAZING_COS), 0, 1), 0.0))
     srgb_coarse = bilinear(photo, px, py) / 255.0
     lin_coarse = srgb_to_linear(srgb_coarse)
@@ -364,7 +439,9 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
                               np.where(has_mirror, coarse[..., 5], -1).astype(np.float32))
     half = max(size // 2, g)
     to_half = lambda a, interp=cv2.INTER_AREA: cv2.resize(a, (half, half), interpolation=interp)
-    fill = to_half(push_pull_fill(cb, cw), cv2.INTER_LINEAR)
+    frontal = skin & (weight > FRONTAL_WEIGHT)
+    fill = to_half(_towards_skin(push_pull_fill(cb, cw), cw, coarse_albedo[tm.ys[frontal], tm.xs[frontal]]),
+                   cv2.INTER_LINEAR)
     mirror_half = (to_half(np.ascontiguousarray(coarse[..., 4:6]), cv2.INTER_LINEAR) + 0.5) * (half / g) - 0.5
     mirrored = cv2.remap(cv2.merge([to_half(albedo), to_half(w_full)]), np.ascontiguousarray(mirror_half[..., 0]),
                          np.ascontiguousarray(mirror_half[..., 1]), cv2.INTER_LINEAR,
@@ -381,14 +458,31 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     albedo += completion
 
     iris = measure_iris(photo, landmarks)
-    albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / float(np.median(grey_g[skin])), 0, 1))
+    eye_shade = _eye_shading(grey_g, skin, neutral_pts, eye_axes)
+    albedo_iris = tuple(float(v) for v in np.clip(np.array(iris) / eye_shade, 0, 1))
     skin_level = float(np.median(srgb_coarse[skin] / grey_g[skin, None]))
     albedo8 = cv2.convertScaleAbs(albedo, alpha=255.0)
     lit8 = cv2.convertScaleAbs(cv2.multiply(albedo, grey3), alpha=255.0)   # completed, under the photo's light
-    sclera = tuple(np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92))
+    sclera = np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92)
+    seen_sclera = measure_sclera(photo, landmarks)
+    if seen_sclera is not None:     # as light as the person's, de-lit as the iris, no lighter than the default
+        luma = np.array([0.2126, 0.7152, 0.0722])
+        seen = SCLERA_SHADOW * srgb_to_linear(np.array(seen_sclera) / eye_shade) @ luma
+        sclera = sclera * float(np.clip(seen / (srgb_to_linear(sclera) @ luma), SCLERA_LEAST, 1.0)) ** (1 / 2.2)
+    sclera = tuple(float(v) for v in sclera)
     _paint_eye_windows((albedo8, lit8), (albedo_iris, iris), sclera, tm, coarse[..., 6:9], size, eye_axes)
     return TextureSet(albedo=albedo8, lit=lit8, photo_coverage=float((weight > 0).mean()),
                       mirror_coverage=mirror_share, lighting_sh=sh, iris_rgb=albedo_iris)
+
+
+def _eye_shading(grey_g, skin, points, eye_axes):
+    """The photo's shading (as divided out of the skin) around the eyes: the median over the seen
+    skin within EYE_SURROUND_M of the eyeballs' centres, else over all the seen skin. The iris
+    and sclera are de-lit by it: the skin's average would brighten the eyes of a face lit
+    from below or the side, where the eye sockets are darker than the skin on average."""
+    d = np.min([np.linalg.norm(points - centre, axis=1) for centre, _, _ in eye_axes.values()], axis=0)
+    near = skin & (d < EYE_SURROUND_M)
+    return float(np.median(grey_g[near] if near.sum() >= 20 else grey_g[skin]))
 
 
 def _paint_eye_windows(textures, irises, sclera, tm, coarse_positions, size, eye_axes):

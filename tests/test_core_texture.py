@@ -89,3 +89,48 @@ def test_iris_colour_of_a_face_partly_outside_the_photo():
     lm[473] = (140.0, 50.0)                                  # both eyes outside: the default colour
     lm[474:478] = lm[473] + np.array([(6, 0), (0, 6), (-6, 0), (0, -6)])
     assert len(texture.measure_iris(photo, lm)) == 3
+
+
+@pytest.fixture(scope="module")
+def skin_masks(texels):
+    from tools import skin_colour
+    hm, tm, _ = texels
+    return skin_colour.regions(hm, tm)
+
+
+def skin_figures(texels, skin_masks, *photo):
+    from tools import skin_colour
+    hm, tm, _ = texels
+    return skin_colour.measure(data_path(*photo), hm, tm, skin_masks, size=SIZE)
+
+
+@pytest.mark.parametrize("photo", [("helen_train", "106348540_1.jpg"), ("helen_train", "18467629_1.jpg"),
+                                   ("helen_train", "1259817140_1.jpg"), ("lfpw", "image_0001.png")])
+def test_delit_skin_keeps_the_photos_hue(texels, skin_masks, photo):
+    """A warm photo, a side-lit one (its shadow side is orange) and two pale skins: the de-lit
+    cheeks keep the photo's hue and saturation (measured: hue within 7 degrees, chroma 0.82 to
+    1.01 x), and so does the back of the head, which the photo never shows (its completion
+    was the average of the face's edges: 2.35 x the cheeks' chroma on 1259817140_1)."""
+    f = skin_figures(texels, skin_masks, "faces", *photo)
+    _, dhue, chroma = f["cheek"]
+    assert abs(dhue) < 10 and 0.75 < chroma < 1.2, f["cheek"]
+    _, dhue, chroma = f["back"]
+    assert abs(dhue) < 15 and 0.6 < chroma < 1.4, f["back"]
+
+
+@pytest.mark.parametrize("photo", [("helen_train", "171198578_2.jpg"), ("helen_train", "1259817140_1.jpg")])
+def test_no_pale_rim_around_the_eyes(texels, skin_masks, photo):
+    """The lids take the lids' colour, not the photo's sclera where the fit's lids are a little
+    off: whitish texels within 3 mm of the eye openings (14 % on 171198578_2 before)."""
+    f = skin_figures(texels, skin_masks, "faces", *photo)
+    assert f["ring_tex"] < 0.02, f["ring_tex"]
+
+
+@pytest.mark.parametrize("photo", [("helen_train", "1259817140_1.jpg"), ("helen_train", "146827737_1.jpg"),
+                                   ("helen_train", "112655203_1.jpg")])
+def test_painted_iris_reads_as_the_persons(texels, skin_masks, photo):
+    """Blue eyes and two brown ones: the painted iris against the skin matches the photo's iris
+    against its skin (CIEDE2000; 146827737_1's was 7.5, three times too light, before the eyes
+    were de-lit by the shading around them)."""
+    f = skin_figures(texels, skin_masks, "faces", *photo)
+    assert f["iris_de"] < 4.0 and 0.6 < f["iris_light"] < 1.8, f

@@ -274,7 +274,8 @@ class _Problem:
     def regulariser(self, state, with_jacobian=True):
         """The priors: residuals, their Jacobian (sparse, over all unknowns; None without
         ``with_jacobian``) and a linear cost (its gradient, over all unknowns): prior cost =
-        r @ r + linear @ x."""
+        r @ r + linear @ x. Every residual is linear in the unknowns, so the Jacobian does
+        not depend on the state."""
         from scipy import sparse
         r, rows, cols, vals = [], [], [], []
         n_cols = self.n_shared + self.n_view * len(self.views)
@@ -389,10 +390,12 @@ def _solve(prob, state, iterations):
     """Levenberg-Marquardt with an active set for the bounds; returns the final state."""
     mu = 1e-3
     cost = prob.cost(state)
+    _, J_reg, _ = prob.regulariser(state)       # the priors are linear: one Jacobian for all steps
+    H_reg = (J_reg.T @ J_reg).toarray()
     for _ in range(iterations):
         r, J = prob.evaluate(state, True)
-        reg, J_reg, linear = prob.regulariser(state)
-        H = J.T @ J + (J_reg.T @ J_reg).toarray()
+        reg, _, linear = prob.regulariser(state, with_jacobian=False)
+        H = J.T @ J + H_reg
         g = J.T @ r + J_reg.T @ reg + 0.5 * linear        # half the cost's gradient
         # active set: unknowns at a bound that the gradient pushes outwards stay put
         x, lo, hi = prob.box(state)

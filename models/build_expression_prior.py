@@ -86,6 +86,7 @@ def main():
     args = ap.parse_args()
     fit.EXPRESSION_PRIOR = expression_prior.uninformed()
     fit.REG_SPARSE = UNINFORMED
+    fit.REG_EXPRESSION_LIKE = 0.0       # the head fitted over many frames: what they share is his
     t0 = time.time()
     clips = grid_clips(args.data)
     clips = clips[:args.clips] if args.clips else clips

@@ -10,6 +10,14 @@ head pose, focal length and expression. Bounds are kept by projection:
 phenotype, expressions and the two halves of each local change (its increase
 and decrease shapes) stay in [0, 1].
 
+Identity and expression can explain some of the same landmark moves, so the
+expression has a prior learned from real faces (``expression_prior``): an
+exponential prior per key (a linear cost on the non-negative weights, so unused
+keys rest at exactly zero, and keys real faces rarely move cost more) and a
+Gaussian one on the difference of keys that mirror each other. The identity, for
+its part, pays for moving the landmarks the way an expression would (a smile is
+not a person's upturned mouth corners), so such moves go to the expression.
+
 The camera is a pinhole with the principal point at the image centre and a
 fitted focal length (weak prior around a 50 mm equivalent lens) unless the
 photo's EXIF gives it. Coordinates: the head's rest frame is Blender's
@@ -22,7 +30,7 @@ import logging
 
 import numpy as np
 
-from . import correspondence, head_model
+from . import correspondence, expression_prior, head_model
 from .errors import FitFailed
 
 log = logging.getLogger(__name__)
@@ -38,7 +46,11 @@ PHENOTYPE_PRIOR = {"age": 0.667}   # anny's "young" anchor (25 years); others de
 
 # Regularisation weights, in units of the data term (squared residual / face width, mean over points)
 REG_LOCAL = 2e-6
-REG_EXPRESSION = 1e-6
+REG_EXPRESSION = 1e-6       # plain Gaussian on every key (keeps the solve well posed)
+REG_SPARSE = 5e-7           # learned exponential prior: REG_SPARSE * sum_k e_k / scale_k
+REG_SYMMETRY = 2e-6         # mirrored keys: REG_SYMMETRY * sum ((e_i - e_j) / pair_scale)^2
+REG_EXPRESSION_LIKE = 0.1   # identity moving the landmarks the way expressions do, per unit of the data term
+EXPRESSION_PRIOR = None     # None: the learned one (expression_prior.load()); or an ExpressionPrior
 REG_PHENOTYPE = 1e-4
 REG_FOCAL = 1e-3
 
@@ -132,6 +144,16 @@ def basis():
 
 
 @functools.lru_cache(maxsize=1)
+def expression_like(b):
+    """(52, 2L): the landmark moves of the local-change halves within the span of the expression
+    keys' landmark moves (orthonormal coordinates), in the data term's units (face widths,
+    root mean over the 478 points)."""
+    q, _ = np.linalg.qr(b.expr_flat)
+    width = float(np.ptp(b.template[:, 0]))
+    return (q.T @ b.local_flat) / (width * np.sqrt(478.0))
+
+
+@functools.lru_cache(maxsize=1)
 def landmark_weights():
     """Per-point weights: the face outline slides along the silhouette, so it counts less;
     the irises place the eyes, so they count more."""
@@ -200,6 +222,15 @@ class _Problem:
         self.prior = np.array([PHENOTYPE_PRIOR.get(n, 0.5) for n in b.hm.phenotype_labels])
         if age is not None:
             self.prior[k] = age
+        self._expression_prior(EXPRESSION_PRIOR or expression_prior.load())
+
+    def _expression_prior(self, ep):
+        """Per view: the linear cost of each key, and the mirrored pairs' weights."""
+        self.expr_linear = np.zeros(self.n_e)
+        self.pairs, self.pair_weight = np.zeros((0, 2), np.int64), np.zeros(0)
+        if ep is not None:
+            self.expr_linear = REG_SPARSE / ep.scale
+            self.pairs, self.pair_weight = ep.pairs, np.sqrt(REG_SYMMETRY) / ep.pair_scale
 
     def evaluate(self, state, with_jacobian):
         """Residual vector and (optionally) Jacobian for the state dict."""
@@ -240,21 +271,59 @@ class _Problem:
         r = np.concatenate(rows_r)
         return (r, np.concatenate(rows_j)) if with_jacobian else (r, None)
 
-    def regulariser(self, state):
-        """Residuals of the priors, and their (diagonal) Jacobian."""
-        r, diag = [], []
+    def regulariser(self, state, with_jacobian=True):
+        """The priors: residuals, their Jacobian (sparse, over all unknowns; None without
+        ``with_jacobian``) and a linear cost (its gradient, over all unknowns): prior cost =
+        r @ r + linear @ x. Every residual is linear in the unknowns, so the Jacobian does
+        not depend on the state."""
+        from scipy import sparse
+        r, rows, cols, vals = [], [], [], []
+        n_cols = self.n_shared + self.n_view * len(self.views)
+        linear = np.zeros(n_cols)
+
+        def add(res, col, val):          # residuals res with one Jacobian entry each at (col, val)
+            start = sum(len(x) for x in r)
+            r.append(np.ravel(res))
+            rows.append(start + np.arange(len(r[-1])))
+            cols.append(np.asarray(col))
+            vals.append(np.broadcast_to(val, len(r[-1])))
+
         if self.fixed is None:
-            r += [np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior), np.sqrt(REG_LOCAL) * state["l"]]
-            diag += [np.full(self.n_p, np.sqrt(REG_PHENOTYPE)), np.full(self.n_l, np.sqrt(REG_LOCAL))]
-        for vs in state["views"]:
-            r += [np.zeros(6), [np.sqrt(REG_FOCAL) * vs["logf"]], np.sqrt(REG_EXPRESSION) * vs["e"]]
-            diag += [np.zeros(6), [np.sqrt(REG_FOCAL)], np.full(self.n_e, np.sqrt(REG_EXPRESSION))]
-        return np.concatenate([np.ravel(x) for x in r]), np.concatenate([np.ravel(x) for x in diag])
+            add(np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior), np.arange(self.n_p), np.sqrt(REG_PHENOTYPE))
+            add(np.sqrt(REG_LOCAL) * state["l"], np.arange(self.n_p, self.n_shared), np.sqrt(REG_LOCAL))
+            if REG_EXPRESSION_LIKE:         # a dense block: every half against every expression direction
+                m = np.sqrt(REG_EXPRESSION_LIKE) * expression_like(self.b)
+                start = sum(len(x) for x in r)
+                r.append(m @ state["l"])
+                rr, cc = np.meshgrid(start + np.arange(m.shape[0]), np.arange(self.n_p, self.n_shared), indexing="ij")
+                rows.append(rr.ravel())
+                cols.append(cc.ravel())
+                vals.append(m.ravel())
+        n_pairs = len(self.pairs)
+        for v, vs in enumerate(state["views"]):
+            c0 = self.n_shared + v * self.n_view
+            ce = c0 + 7 + np.arange(self.n_e)
+            add([np.sqrt(REG_FOCAL) * vs["logf"]], [c0 + 6], np.sqrt(REG_FOCAL))
+            add(np.sqrt(REG_EXPRESSION) * vs["e"], ce, np.sqrt(REG_EXPRESSION))
+            linear[ce] = self.expr_linear
+            if n_pairs:                 # each residual has two entries: +w at the left key, -w at the right
+                e, (i, j), w = vs["e"], self.pairs.T, self.pair_weight
+                start = sum(len(x) for x in r)
+                r.append(w * (e[i] - e[j]))
+                rows.append(np.repeat(start + np.arange(n_pairs), 2))
+                cols.append(np.stack([ce[i], ce[j]], 1).ravel())
+                vals.append(np.stack([w, -w], 1).ravel())
+        r = np.concatenate(r)
+        if not with_jacobian:
+            return r, None, linear
+        J = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                              shape=(len(r), n_cols))
+        return r, J, linear
 
     def cost(self, state):
         r, _ = self.evaluate(state, False)
-        reg, _ = self.regulariser(state)
-        return float(r @ r + reg @ reg)
+        reg, _, linear = self.regulariser(state, with_jacobian=False)
+        return float(r @ r + reg @ reg + linear @ self.box(state)[0])
 
     def box(self, state):
         """Current value and bounds of every unknown (free unknowns: infinite bounds)."""
@@ -321,11 +390,13 @@ def _solve(prob, state, iterations):
     """Levenberg-Marquardt with an active set for the bounds; returns the final state."""
     mu = 1e-3
     cost = prob.cost(state)
+    _, J_reg, _ = prob.regulariser(state)       # the priors are linear: one Jacobian for all steps
+    H_reg = (J_reg.T @ J_reg).toarray()
     for _ in range(iterations):
         r, J = prob.evaluate(state, True)
-        reg, reg_diag = prob.regulariser(state)
-        H = J.T @ J + np.diag(reg_diag ** 2)
-        g = J.T @ r + reg_diag * reg
+        reg, _, linear = prob.regulariser(state, with_jacobian=False)
+        H = J.T @ J + H_reg
+        g = J.T @ r + J_reg.T @ reg + 0.5 * linear        # half the cost's gradient
         # active set: unknowns at a bound that the gradient pushes outwards stay put
         x, lo, hi = prob.box(state)
         free = ~(((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0)))

@@ -1,14 +1,18 @@
 """Train the face regression network and write ``face_regressor.npz``.
 
-Synthetic data only: random anny heads (phenotype, head local changes,
-sparse expressions), random head poses (yaw up to 65 degrees, pitch 30, roll
+Synthetic data only: random anny heads, random head poses (yaw up to 65 degrees, pitch 30, roll
 25) and camera distances (0.3 to 2 m), turned into mediapipe's 478 landmarks
 through the correspondence (models/mediapipe_anny.npz), with detector-like
-noise. The MLP maps the normalised landmarks (core/regressor.normalise) to
+noise. The heads are drawn the way faces come: identities over anny's whole
+age range (children too, most of them adults) with the other phenotype values
+mostly near the middle; expressions mostly neutral or near it, otherwise a
+real talking frame of the expression prior (models/expression_prior.npz, at
+a random strength and mirrored half the time) or a few keys at once, mirrored
+keys mostly moving together. The MLP maps the normalised landmarks (core/regressor.normalise) to
 the head rotation, phenotype, signed head local changes and expression; the
 fit (core/fit.py) starts from its prediction.
 
-    .venv/bin/python models/train_face_regressor.py [--steps N] [--seed S]
+    .venv/bin/python models/train_face_regressor.py [--steps N] [--seed S] [--out NPZ]
 
 Prints the training time and the validation errors, and stores them in the
 npz beside the weights (as ``meta_*`` entries).
@@ -25,9 +29,21 @@ sys.path.insert(0, ROOT)
 
 import torch  # noqa: E402
 
-from core import fit, regressor  # noqa: E402
+from core import expression_prior, fit, regressor  # noqa: E402
+from models.build_expression_prior import mirrored_pairs  # noqa: E402
+
+
+def mirror_name(name):
+    """The key that mirrors ``name`` (itself for a centre key)."""
+    for a, b in (("Left", "Right"), ("Right", "Left")):
+        if name.endswith(a):
+            return name[:-len(a)] + b
+    return name
 
 HIDDEN = 512
+ADULTS = 0.75               # share of adults (anny age from ADULT_AGE, about 18 years)
+ADULT_AGE = 0.5
+NEUTRAL, TALKING = 0.25, 0.45   # shares of neutral faces and of real talking frames
 YAW, PITCH, ROLL = 65.0, 30.0, 25.0
 
 
@@ -45,14 +61,48 @@ class Sampler:
         self.n_lc = len(hm.head_local_change_index)
         self.n_e = len(hm.facial_action_labels)
         self.age = hm.phenotype_labels.index("age")
+        self.gender = hm.phenotype_labels.index("gender")
+        names = hm.facial_action_labels
+        self.mirror = {}
+        for i, j in mirrored_pairs(names):
+            self.mirror[i], self.mirror[j] = j, i
+        self.swap = np.array([names.index(mirror_name(n)) for n in names])
+        prior = expression_prior.load()
+        self.real = prior.samples if prior is not None else np.zeros((0, self.n_e))
+
+    def identities(self, n):
+        """Phenotypes (n, 6) and signed head local changes (n, L)."""
+        rng = self.rng
+        pheno = 0.02 + 0.96 * rng.beta(2.0, 2.0, (n, 6))               # most people near the middle
+        pheno[:, self.gender] = rng.beta(0.6, 0.6, n)                   # most clearly one or the other
+        adult = rng.random(n) < ADULTS
+        pheno[:, self.age] = np.where(adult, rng.uniform(ADULT_AGE, 1.0, n), rng.uniform(0.0, ADULT_AGE, n))
+        local = np.clip(rng.laplace(0.0, 0.15, (n, self.n_lc)), -1, 1)
+        return pheno, local
+
+    def expressions(self, n):
+        """(n, 52): a quarter neutral, a share of real talking frames, the rest a few keys at once."""
+        rng = self.rng
+        expr = np.zeros((n, self.n_e))
+        kind = rng.choice(3, n, p=[NEUTRAL, TALKING, 1.0 - NEUTRAL - TALKING])
+        talk = kind == 1
+        if len(self.real):
+            expr[talk] = self.real[rng.integers(len(self.real), size=talk.sum())] * rng.uniform(0.5, 1.5, (talk.sum(), 1))
+        for i in np.flatnonzero(kind == 2):
+            keys = rng.choice(self.n_e, rng.integers(1, 4), replace=False)
+            expr[i, keys] = rng.uniform(0.1, 1.0, len(keys))
+            for k in keys:                      # a mirrored key mostly moves with its pair
+                if k in self.mirror and rng.random() < 0.8:
+                    expr[i, self.mirror[k]] = expr[i, k] * rng.uniform(0.6, 1.0)
+        flip = rng.random(n) < 0.5              # left and right swapped
+        expr[flip] = expr[flip][:, self.swap]
+        return np.clip(expr, 0.0, 1.0)
 
     def batch(self, n):
         rng, b = self.rng, self.b
-        pheno = rng.uniform(0.05, 0.95, (n, 6))
-        pheno[:, self.age] = rng.uniform(*fit.AGE_RANGE, n)
-        local = np.clip(rng.laplace(0.0, 0.15, (n, self.n_lc)), -1, 1)
+        pheno, local = self.identities(n)
         halves = np.stack([np.maximum(local, 0), np.maximum(-local, 0)], -1).reshape(n, -1)
-        expr = np.where(rng.random((n, self.n_e)) < 0.15, rng.uniform(0, 0.9, (n, self.n_e)), 0.0)
+        expr = self.expressions(n)
         from anny.models.phenotype import phenotype_blendshape_weights
         with torch.no_grad():
             w = phenotype_blendshape_weights(torch.as_tensor(pheno), b._labels, b._anchors, b._mask,
@@ -78,6 +128,7 @@ def main():
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=regressor.WEIGHTS)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
@@ -130,13 +181,13 @@ def main():
         arrays[f"W{i}"] = layer.weight.detach().numpy().T.astype(np.float16)
         arrays[f"b{i}"] = layer.bias.detach().numpy().astype(np.float16)
     np.savez_compressed(
-        regressor.WEIGHTS, **arrays, in_mean=in_mean.astype(np.float32), in_std=in_std.astype(np.float32),
+        args.out, **arrays, in_mean=in_mean.astype(np.float32), in_std=in_std.astype(np.float32),
         out_mean=out_mean.astype(np.float32), out_std=out_std.astype(np.float32), sizes=sizes,
         meta_train_seconds=np.float32(train_s), meta_steps=np.int32(args.steps),
         meta_batch=np.int32(args.batch), meta_val_rotation_deg_median=np.float32(np.median(rot_err)),
         meta_val_expression_mae=np.float32(expr_err), meta_val_phenotype_mae=np.float32(pheno_err),
         meta_val_local_mae=np.float32(local_err))
-    print("wrote", regressor.WEIGHTS)
+    print("wrote", args.out)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ ratio, corrected for the head's pose with the fitted model, is read against
 anny's curve: no figure here comes from photos.
 
 The cue only tells young children from everyone else: from about 11 years on
-the ratio overlaps adults', and it fails when the irises are hidden (eyes shut
-or squinting). So a photo is taken for a child's only when its ratio lies
-clearly below anny's at ``CHILD_BELOW_YEARS`` and both irises are open and
-agree; everyone else is fitted as an adult (the age can always be given).
+the ratio overlaps adults', it fails when the irises are hidden (eyes shut or
+squinting), and with the head turned far the detected irises do not narrow as
+the model's do. So a photo is taken for a child's only when its ratio lies
+clearly below anny's at ``CHILD_BELOW_YEARS``, both irises are open and agree
+and the head is turned at most ``MAX_YAW_DEG``; everyone else is fitted as an
+adult (the age can always be given).
 """
 import functools
 
@@ -25,6 +27,7 @@ LIDS = ((159, 145), (386, 374))   # upper and lower lid midpoints, right and lef
 CHILD_BELOW_YEARS = 9.0           # ratios clearly under anny's at this age are a child's
 IRIS_MIN_OPEN = 0.6               # lid gap / iris diameter: below this the iris is partly guessed
 IRIS_MAX_DISAGREE = 0.2           # relative difference of the two irises' sizes
+MAX_YAW_DEG = 20.0                # turned further, the detected irises shrink less than the model's
 
 
 def _ratio(points):
@@ -70,7 +73,7 @@ def estimate(fit_result, landmarks_per_photo):
     for landmarks, view in zip(landmarks_per_photo, fit_result.views):
         landmarks = np.asarray(landmarks, np.float64)
         ratio, diam = _ratio(landmarks)
-        if _irises_trusted(landmarks, diam):
+        if _irises_trusted(landmarks, diam) and abs(fit.head_pose_degrees(view.rotation)[0]) <= MAX_YAW_DEG:
             # the photo's ratio as seen from the front: corrected by the fitted model's ratio
             # from the front over its ratio in this photo's pose (both with the photo's
             # expression: an open mouth lengthens the face, which errs towards an adult)

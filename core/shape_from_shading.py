@@ -85,20 +85,6 @@ def _irradiance_gradient(sh_grey, normals, eps=1e-4):
     return out
 
 
-def fit_lighting(lin, normals, weights):
-    """SH irradiance (9, 3) with colours = albedo x irradiance (as the texture's, from these
-    vertices): two rounds, the second down-weighting the ones far from the fit."""
-    Y = texture.sh_basis(normals)
-    w = weights.copy()
-    for _ in range(2):
-        sw = np.sqrt(w)[:, None]
-        coeffs, *_ = np.linalg.lstsq(Y * sw, lin * sw, rcond=None)
-        resid = np.abs(lin - Y @ coeffs).mean(1)
-        scale = np.median(resid[w > 0]) + 1e-6
-        w = weights / (1.0 + (resid / (2.0 * scale)) ** 2)
-    return coeffs
-
-
 class Observation:
     """What one photo says about the face's shading: per head vertex, its linear luminance,
     a usability weight, and the photo's fitted SH lighting (grey, camera frame)."""
@@ -133,7 +119,7 @@ class Observation:
         self.weight = np.where(ok, np.clip((cos - MIN_COS) / (1 - MIN_COS), 0, 1), 0.0)
         self.lum = np.maximum(lum, 1e-4)
         skin = (hm.vertex_part == 0) & inside & (cos > 0.3)
-        self.sh = fit_lighting(self.lin[skin], normals[skin], np.clip(cos[skin], 0, 1))
+        self.sh = texture.fit_lighting(self.lin[skin], normals[skin], np.clip(cos[skin], 0, 1))
         self.sh_grey = self.sh @ np.array([0.2126, 0.7152, 0.0722])
 
     def residual(self, posed, gradient_at=None):

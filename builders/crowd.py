@@ -22,12 +22,11 @@ import bpy
 from .. import jobs, preferences
 from ..core import crowd, errors, result, worker_client
 from . import materials, scene_build
+from . import hair_build
 from .hair_build import ESSENTIALS, STRAND_IMAGE
 
 CROWD_COLLECTION = "Likeness Crowd"
 IN_FLIGHT = 2                  # jobs queued at the worker: one being made, one waiting
-BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
-HAIR_MODIFIER = "Likeness Hair"    # (builders/hair_build.py) the modifier that grows the hair's children
 SCATTER_JITTER = 0.3           # share of the spacing a scattered character moves off its grid cell
 SCATTER_TURN_DEG = 30.0
 
@@ -113,11 +112,11 @@ class CrowdJob(jobs.Job):
                     self.pending.insert(0, char)             # (its folder is written anew)
                 elif msg["type"] == "error":
                     self._fail(char, msg["message"], msg.get("kind"))
-                elif self.full_body and not out_dir.endswith(BODY_SUFFIX):
+                elif self.full_body and not out_dir.endswith(crowd.BODY_SUFFIX):
                     # the head is made: the body carries its identity (the outfit from the crowd's seed)
-                    job = self.client.submit("full_body", head_dir=out_dir, out_dir=out_dir + BODY_SUFFIX,
-                                             seed=int(crowd.rng_for(self.seed, char.index).integers(2 ** 31)))
-                    self.in_flight[job] = (char, out_dir + BODY_SUFFIX)
+                    job = self.client.submit("full_body", head_dir=out_dir, out_dir=out_dir + crowd.BODY_SUFFIX,
+                                             seed=crowd.body_seed(self.seed, char.index))
+                    self.in_flight[job] = (char, out_dir + crowd.BODY_SUFFIX)
                 else:
                     self._build(char, out_dir)
         if self.pending or self.in_flight or self.base_job is not None:
@@ -217,7 +216,7 @@ class CrowdJob(jobs.Job):
             return
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
-            shutil.rmtree(out_dir.removesuffix(BODY_SUFFIX), ignore_errors=True)
+            shutil.rmtree(out_dir.removesuffix(crowd.BODY_SUFFIX), ignore_errors=True)
         _place(context, rig, char, self)
         if not self.viewport_hair:
             hide_hair_children(rig)
@@ -259,7 +258,7 @@ def hide_hair_children(rig):
     update per character with hair curves, against 10 MB and 0.3 s). The modifier's viewport
     toggle shows them again."""
     for ob in rig.users_collection[0].objects:
-        mod = ob.modifiers.get(HAIR_MODIFIER)
+        mod = ob.modifiers.get(hair_build.HAIR_MODIFIER)
         if mod is not None:
             mod.show_viewport = False
 

@@ -21,6 +21,7 @@ BARE_REACH_M = 0.03            # a child point this close to bare skin hangs ove
 BARE_FROM_ROOT_M = 0.01        # ... unless it is this close to its root (the hairline's own)
 GUIDE_REACH_M = 0.025          # children grow only this close to a guide, so not on the face
 STRAND_IMAGE = "Likeness_hair_strands"
+HAIR_MODIFIER = "Likeness Hair"  # the geometry-nodes modifier that grows the hair's children
 STRAND_RADIUS_M = 0.00035       # thicker than a real hair: 12 000 strands stand for ~100 000
 SCALP_GROUP = "Scalp"           # the head's vertex group of where hair grows (children only there)
 BARE_GROUP = "Bare Skin"       # the head's vertex group of skin no hair hangs over
@@ -197,7 +198,7 @@ def build_curves(name, head, rig, guides, rgb_linear, coll, t):
     curves.surface_uv_map = "UVMap"
     material = _hair_material(name, rgb_linear, t)
     curves.materials.append(material)
-    mod = ob.modifiers.new("Likeness Hair", "NODES")
+    mod = ob.modifiers.new(HAIR_MODIFIER, "NODES")
     mod.node_group = _hair_node_tree(name, head, material, t)
     _follow_head_bone(ob, rig)
     _store_anchors(ob, "CURVE", *_root_anchors(head, guides[:, 0]))

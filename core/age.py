@@ -19,10 +19,9 @@ import functools
 
 import numpy as np
 
-from . import fit, head_model
+from . import fit, head_model, texture
 
 FOREHEAD, CHIN = 10, 152          # mediapipe's top of the forehead and bottom of the chin
-IRIS_RINGS = ((469, 470, 471, 472), (474, 475, 476, 477))    # right, left: the four points of each iris
 LIDS = ((159, 145), (386, 374))   # upper and lower lid midpoints, right and left eye
 CHILD_BELOW_YEARS = 9.0           # ratios clearly under anny's at this age are a child's
 IRIS_MIN_OPEN = 0.6               # lid gap / iris diameter: below this the iris is partly guessed
@@ -33,7 +32,7 @@ MAX_YAW_DEG = 20.0                # turned further, the detected irises shrink l
 def _ratio(points):
     """Face height over the mean iris diameter, for (478, 2) points."""
     diam = [np.mean([np.linalg.norm(points[a] - points[c]), np.linalg.norm(points[b] - points[d])])
-            for a, b, c, d in IRIS_RINGS]
+            for _, (a, b, c, d) in texture.IRISES]
     return float(np.linalg.norm(points[FOREHEAD] - points[CHIN]) / np.mean(diam)), diam
 
 

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 
-from . import accessories, brows_lashes, correspondence, corrective, hair, hair_strands, head_model, measure, pbr_maps, result, texture
-from . import shape_from_shading
+from . import (accessories, brows_lashes, correspondence, hair, hair_strands, head_model, measure, pbr_maps, result,
+               shape_from_shading, texture)
 from .analysis import add_corrective, analyse, camera_matrix_world, ms
 from .report import make_report
 
@@ -31,7 +31,8 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
     progress(0.5, "shape", "Shaping the face from its shading")
     t = time.perf_counter()
     shading_offsets, shading_report = shape_from_shading.for_analysis(an)
-    add_corrective(an, shading_offsets)
+    if shading_report["used"]:
+        add_corrective(an, shading_offsets)
     an.timings["shading"] = ms(t)
 
     progress(0.55, "texture", "Projecting the photo into the texture")

@@ -36,7 +36,7 @@ import uuid
 import cloudpickle
 from distributed import Client, LocalCluster, wait
 
-from . import cluster, cluster_tasks, errors, result_pack
+from . import cluster, cluster_tasks, crowd, errors, result_pack
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRELOAD = os.path.join(ROOT, "core", "cluster_preload.py")
 CONNECT_TIMEOUT_S = 15
 POLL_S = 0.5                   # how often the gathering loop looks up (and notices a cancel)
-BODY_SUFFIX = "_body"
 
 _warm_lock = threading.Lock()
 _one_at_a_time = threading.Lock()   # a worker started with --nthreads 2+ still makes one character at
@@ -112,8 +111,7 @@ def _make_character(spec, photo_bytes, base):
                 fh.write(photo_bytes)
             data = worker_jobs.JOBS["avatar"][1]({**args, "photos": [local_photo]}, noop)
         if spec["full_body"]:
-            seed = int(_rng_seed(spec["seed"], index))
-            data = worker_jobs.full_body(out_dir, out_dir + BODY_SUFFIX, seed)
+            data = worker_jobs.full_body(out_dir, out_dir + crowd.BODY_SUFFIX, crowd.body_seed(spec["seed"], index))
         folder = data["out_dir"]
         report_path = os.path.join(folder, "report.json")
         with open(report_path, encoding="utf-8") as fh:
@@ -135,12 +133,6 @@ def _make_character(spec, photo_bytes, base):
                         f"({type(exc).__name__}: {exc}); its log holds the details.")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _rng_seed(seed, index):
-    """The full body's outfit seed, drawn as the single-machine crowd draws it."""
-    from . import crowd
-    return crowd.rng_for(seed, index).integers(2 ** 31)
 
 
 # -- the client's side (in the Likeness worker) -----------------------------------------------

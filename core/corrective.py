@@ -104,8 +104,6 @@ def solve(neutral_vertices, views, smooth=SMOOTH, depth=DEPTH, iterations=ITERAT
     n, m = hm.n_vertices, len(free)
     tri, bary = correspondence.mediapipe_embedding()
     # point -> free-unknown weights (478, V) restricted to free columns, fade included
-    col = -np.ones(n, np.int64)
-    col[free] = np.arange(m)
     P = sparse.csr_matrix((bary.ravel() * w[tri.ravel()], (np.repeat(np.arange(478), 3), tri.ravel())),
                           shape=(478, n))[:, free]
     oval = _oval()
@@ -127,12 +125,11 @@ def solve(neutral_vertices, views, smooth=SMOOTH, depth=DEPTH, iterations=ITERAT
     point_w = np.concatenate([pw[inner], pw[inner], pw[oval]])          # the rows of _data_rows
     x = np.zeros(3 * m)
     for _ in range(iterations):
-        H, g = reg.copy(), reg @ x
+        H, g = reg, reg @ x
         offsets = _offsets_from(x, free, w, n)
         for view in views:
-            A, r = _data_rows(view, offsets, P, tri, bary, use, is_oval, oval)
-            r_now = r
-            robust = np.where(np.abs(r_now) > HUBER_MM, HUBER_MM / np.maximum(np.abs(r_now), 1e-9), 1.0)
+            A, r = _data_rows(view, offsets, P, tri, bary, inner, oval)
+            robust = np.where(np.abs(r) > HUBER_MM, HUBER_MM / np.maximum(np.abs(r), 1e-9), 1.0)
             sw = np.sqrt(robust * point_w / len(views))
             A = sparse.diags(sw) @ A
             r = sw * r
@@ -157,7 +154,7 @@ def _offsets_from(x, free, w, n):
     return out
 
 
-def _data_rows(view, offsets, P, tri, bary, use, is_oval, oval):
+def _data_rows(view, offsets, P, tri, bary, inner, oval):
     """Linearised image-plane residuals (mm at the point's depth) and their Jacobian in the
     free unknowns (mm)."""
     from scipy import sparse
@@ -180,7 +177,6 @@ def _data_rows(view, offsets, P, tri, bary, use, is_oval, oval):
     nrm = np.zeros((478, 2))
     nrm[oval] = normal
     res = []
-    inner = np.nonzero(use & ~is_oval)[0]
     # build the Jacobian: for point p, rows (2 or 1) x (3 per free vertex)
     Pin = P[inner]
     blocks = []

@@ -117,6 +117,14 @@ def rng_for(seed, index):
     return np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(index)]))
 
 
+BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
+
+
+def body_seed(seed, index):
+    """The seed of character ``index``'s full body (its outfit), on one machine or a cluster."""
+    return int(rng_for(seed, index).integers(2 ** 31))
+
+
 @dataclasses.dataclass
 class Identity:
     """A variant's look: anny's parameters and the colours its texture and hair are painted in."""

@@ -288,9 +288,10 @@ class _Problem:
         def add(res, col, val):          # residuals res with one Jacobian entry each at (col, val)
             start = sum(len(x) for x in r)
             r.append(np.ravel(res))
-            rows.append(start + np.arange(len(r[-1])))
-            cols.append(np.asarray(col))
-            vals.append(np.broadcast_to(val, len(r[-1])))
+            if with_jacobian:
+                rows.append(start + np.arange(len(r[-1])))
+                cols.append(np.asarray(col))
+                vals.append(np.broadcast_to(val, len(r[-1])))
 
         if self.fixed is None:
             add(np.sqrt(REG_PHENOTYPE) * (state["p"] - self.prior), np.arange(self.n_p), np.sqrt(REG_PHENOTYPE))
@@ -299,10 +300,12 @@ class _Problem:
                 m = np.sqrt(REG_EXPRESSION_LIKE) * expression_like(self.b)
                 start = sum(len(x) for x in r)
                 r.append(m @ state["l"])
-                rr, cc = np.meshgrid(start + np.arange(m.shape[0]), np.arange(self.n_p, self.n_shared), indexing="ij")
-                rows.append(rr.ravel())
-                cols.append(cc.ravel())
-                vals.append(m.ravel())
+                if with_jacobian:
+                    rr, cc = np.meshgrid(start + np.arange(m.shape[0]), np.arange(self.n_p, self.n_shared),
+                                         indexing="ij")
+                    rows.append(rr.ravel())
+                    cols.append(cc.ravel())
+                    vals.append(m.ravel())
         n_pairs = len(self.pairs)
         for v, vs in enumerate(state["views"]):
             c0 = self.n_shared + v * self.n_view
@@ -314,9 +317,10 @@ class _Problem:
                 e, (i, j), w = vs["e"], self.pairs.T, self.pair_weight
                 start = sum(len(x) for x in r)
                 r.append(w * (e[i] - e[j]))
-                rows.append(np.repeat(start + np.arange(n_pairs), 2))
-                cols.append(np.stack([ce[i], ce[j]], 1).ravel())
-                vals.append(np.stack([w, -w], 1).ravel())
+                if with_jacobian:
+                    rows.append(np.repeat(start + np.arange(n_pairs), 2))
+                    cols.append(np.stack([ce[i], ce[j]], 1).ravel())
+                    vals.append(np.stack([w, -w], 1).ravel())
         r = np.concatenate(r)
         if not with_jacobian:
             return r, None, linear

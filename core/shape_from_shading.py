@@ -110,7 +110,7 @@ class Observation:
         self.lin = texture.srgb_to_linear(srgb)
         cos = -(normals * cam).sum(1) / np.linalg.norm(cam, axis=1)
         inside = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
-        lum = self.lin @ np.array([0.2126, 0.7152, 0.0722])
+        lum = self.lin @ texture.LUMA
         ok = face & inside & (cos > MIN_COS) & (lum > 0.01) & (srgb.max(1) < 0.97)
         if hair_mask is not None:
             xi = np.clip(np.round(px[:, 0]).astype(int), 0, w - 1)
@@ -120,7 +120,7 @@ class Observation:
         self.lum = np.maximum(lum, 1e-4)
         skin = (hm.vertex_part == 0) & inside & (cos > 0.3)
         self.sh = texture.fit_lighting(self.lin[skin], normals[skin], np.clip(cos[skin], 0, 1))
-        self.sh_grey = self.sh @ np.array([0.2126, 0.7152, 0.0722])
+        self.sh_grey = self.sh @ texture.LUMA
 
     def residual(self, posed, gradient_at=None):
         """Per-vertex log-luminance residual of the shading model on the head ``posed`` (V, 3),

@@ -45,6 +45,8 @@ FILL_SKIN_TEXELS = 12.0    # away from the seen texels (1 - 1/e of the way at th
                            # texels) the completion turns to the seen skin's typical colour ...
 FRONTAL_WEIGHT = 0.75      # ... that of the skin seen squarely (cheeks, forehead, nose, chin)
 PUPIL_RGB = (0.02, 0.02, 0.02)
+LUMA = np.array([0.2126, 0.7152, 0.0722])   # Rec. 709 luminance of linear RGB
+IRISES = ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477)))   # mediapipe: centre, rim; right, left
 EYE_SURROUND_M = 0.025     # the skin this close to an eyeball's centre is lit as the eye
 
 
@@ -90,7 +92,7 @@ def barycentric(p, a, b, c):
 
 def grey_irradiance(sh, normals):
     """The luminance of the SH lighting ``sh`` (9, 3) on unit ``normals`` (N, 3)."""
-    return (sh_basis(normals) @ sh) @ np.array([0.2126, 0.7152, 0.0722])
+    return (sh_basis(normals) @ sh) @ LUMA
 
 
 def bilinear(img, x, y):
@@ -237,7 +239,7 @@ def measure_iris(photo, landmarks):
     """Median sRGB colour (0..1) of the iris pixels: inside mediapipe's iris circles,
     outside the pupil, without the brightest (specular) pixels."""
     samples = []
-    for centre_id, rim in ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477))):
+    for centre_id, rim in IRISES:
         c = landmarks[centre_id]
         r = np.linalg.norm(landmarks[list(rim)] - c, axis=1).mean()
         if r < 1.5:
@@ -283,7 +285,7 @@ def measure_sclera(photo, landmarks):
     import cv2
     from .hair import EYE_L, EYE_R
     px = []
-    for ids, centre_id, rim in ((EYE_R, 468, (469, 470, 471, 472)), (EYE_L, 473, (474, 475, 476, 477))):
+    for ids, (centre_id, rim) in zip((EYE_R, EYE_L), IRISES):
         pts = landmarks[list(ids)]
         x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int), 0)
         x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
@@ -466,9 +468,8 @@ def bake(photo, verts_cam, size, tm, quads, template, eye_axes, landmarks, focal
     sclera = np.clip(np.array(SCLERA_RGB) * skin_level / 0.45, 0.3, 0.92)
     seen_sclera = measure_sclera(photo, landmarks)
     if seen_sclera is not None:     # as light as the person's, de-lit as the iris, no lighter than the default
-        luma = np.array([0.2126, 0.7152, 0.0722])
-        seen = SCLERA_SHADOW * srgb_to_linear(np.array(seen_sclera) / eye_shade) @ luma
-        sclera = sclera * float(np.clip(seen / (srgb_to_linear(sclera) @ luma), SCLERA_LEAST, 1.0)) ** (1 / 2.2)
+        seen = SCLERA_SHADOW * srgb_to_linear(np.array(seen_sclera) / eye_shade) @ LUMA
+        sclera = sclera * float(np.clip(seen / (srgb_to_linear(sclera) @ LUMA), SCLERA_LEAST, 1.0)) ** (1 / 2.2)
     sclera = tuple(float(v) for v in sclera)
     _paint_eye_windows((albedo8, lit8), (albedo_iris, iris), sclera, tm, coarse[..., 6:9], size, eye_axes)
     return TextureSet(albedo=albedo8, lit=lit8, photo_coverage=float((weight > 0).mean()),

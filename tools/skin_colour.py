@@ -10,6 +10,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from core import analysis, assembly, correspondence, texture
+from core.texture import LUMA
 from core.hair import EYE_L, EYE_R
 from tools.measures import ciede2000, linear_to_lab
 
@@ -20,7 +21,6 @@ RING_M = 0.003
 REFERENCE_M = (0.008, 0.014)
 CHEEK_DISC = 0.07           # in an image: the cheeks' discs, this share of the face's width
 GREY_CHROMA = 4.0          # CIELAB chroma under which a photo's skin counts as grey
-LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
 def _contour(points, ids, per_segment=8):

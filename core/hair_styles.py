@@ -43,6 +43,11 @@ def fringe_name(share):
     return min(FRINGES, key=lambda k: abs(FRINGES[k] - share))
 
 
+def describe(chosen):
+    """(name, parting, fringe name) of a library style: what the panel offers."""
+    return chosen.name or "short crop", chosen.parting, fringe_name(chosen.fringe)
+
+
 def curl_of(report):
     """The report's curl class ("straight" when not measured)."""
     curl = (report or {}).get("curl", "straight")

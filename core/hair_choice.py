@@ -112,7 +112,9 @@ class View:
         ok = (x >= 0) & (y >= 0) & (x < w) & (y < h)
         zbuf = np.full((h, w), np.inf, np.float32)
         np.minimum.at(zbuf, (y[ok], x[ok]), z[ok].astype(np.float32))
-        return cv2.erode(zbuf, np.ones((3, 3), np.uint8))      # min over neighbours: fills the gaps
+        spacing = np.sqrt(np.prod(np.ptp(px[ok], axis=0)) / max(ok.sum() / 2, 1))   # between front vertices
+        k = 2 * int(np.ceil(spacing)) + 1
+        return cv2.erode(zbuf, np.ones((k, k), np.uint8))      # min over neighbours: fills the gaps
 
     def silhouette(self, strands, zbuf):
         """Where the ``strands`` (n, k, 3) show in the working image: thick strokes between

@@ -172,7 +172,7 @@ def tie_point(verts, skin, tie):
 
 
 # per curl class: amplitude (m), period along the strand (m), helical (or planar)
-CURLS = {"straight": (0.0, 1.0, False), "wavy": (0.006, 0.06, False), "curly": (0.009, 0.03, True),
+CURLS = {"straight": (0.0, 1.0, False), "wavy": (0.006, 0.06, False), "curly": (0.007, 0.03, True),
          "coily": (0.012, 0.012, True)}
 CURL_FROM_ROOT_M = 0.02        # the curl grows in over this much strand from the root
 

@@ -29,6 +29,11 @@ HAIR_IOR = 1.2                 # see _hair_material
 PART = "likeness_part"          # custom property: "hair" or "brows_lashes"
 ANCHOR, WEIGHT = "likeness_anchor", "likeness_weight"     # attributes ANCHOR0..2, WEIGHT0..2
 REST_ANCHOR = "likeness_rest_anchor"
+STYLE, RGB = "likeness_hair_style", "likeness_hair_rgb"     # custom properties: the hair object's style, the rig's colour
+CURL_GROUP = "Curl Hair Curves"  # an Essentials group for curly children, used when present
+# per curl class the children's Curl Hair Curves inputs (the guides carry waves themselves)
+CHILD_CURL = {"curly": dict(Radius=0.005, Frequency=1.0, Subdivision=2),
+              "coily": dict(Radius=0.003, Frequency=2.0, Subdivision=2)}
 BROW_RADIUS_M, LASH_RADIUS_M = 0.00007, 0.00009
 BROW_LASH_CARD_M = 0.0008      # card width of a brow hair or a lash
 
@@ -38,17 +43,35 @@ def build(name, head, rig, res, form, coll, t):
     if form not in ("CURVES", "CARDS"):
         return
     rgb = tuple(float(v) for v in res.hair_rgb)
+    chosen = [str(x) for x in res.arrays.get("hair_style", ())]
+    remember(rig, rgb, chosen)
     if len(res.hair_guides):
         make = build_curves if form == "CURVES" else build_cards
-        make(name, head, rig, res.hair_guides, rgb, coll, t)
+        ob = make(name, head, rig, res.hair_guides, rgb, coll, t, curl=_curl_of(chosen))
+        if chosen:
+            ob[STYLE] = chosen[0]
     if len(res.arrays.get("brow_lash_strands", ())):
         make = brows_lashes_curves if form == "CURVES" else brows_lashes_cards
         make(name, head, rig, res, rgb, coll, t)
 
 
+def remember(rig, rgb, chosen):
+    """Keep the hair's colour and library style (name, parting, fringe; may be empty) on the
+    rig, for a later change of style."""
+    rig[RGB] = list(rgb)
+    if chosen and hasattr(rig, "likeness_hair"):
+        settings = rig.likeness_hair
+        settings.style, settings.parting, settings.fringe = chosen
+
+
+def _curl_of(chosen):
+    from ..core import hair_styles
+    return hair_styles.LIBRARY.get(chosen[0], {}).get("curl", "straight") if chosen else "straight"
+
+
 def essentials_groups():
     """The Essentials hair node groups, appended once per file and shared by every avatar."""
-    missing = [n for n in ESSENTIALS if n not in bpy.data.node_groups]
+    missing = [n for n in ESSENTIALS + (CURL_GROUP,) if n not in bpy.data.node_groups]
     if missing:
         with bpy.data.libraries.load(compat.hair_assets_path(), link=False) as (src, dst):
             dst.node_groups = [n for n in missing if n in src.node_groups]
@@ -56,7 +79,7 @@ def essentials_groups():
     if absent:
         raise compat.BlenderIncompatible(f"{compat.version_text()}'s Essentials hair assets have no "
                                          f"{', '.join(absent)}. Use hair cards or no hair.")
-    return {n: bpy.data.node_groups[n] for n in ESSENTIALS}
+    return {n: bpy.data.node_groups[n] for n in ESSENTIALS + (CURL_GROUP,) if n in bpy.data.node_groups}
 
 
 def _geometry_tree(name, t):
@@ -77,8 +100,9 @@ def _group_node(tree, group, location, **inputs):
     return node
 
 
-def _hair_node_tree(name, head, material, t):
-    """Guides in, children out: attach to the head, interpolate, clump, frizz, profile, material."""
+def _hair_node_tree(name, head, material, t, curl="straight"):
+    """Guides in, children out: attach to the head, interpolate, curl (curly and coily hair),
+    clump, frizz, profile, material."""
     groups = essentials_groups()
     tree, nodes, links, gin, gout = _geometry_tree(f"{name}_hair", t)
     uv = _named(nodes, "UVMap", "FLOAT_VECTOR")
@@ -105,6 +129,8 @@ def _hair_node_tree(name, head, material, t):
     compat.set_surface(interp, head, uv.outputs["Attribute"], links, required=False)
     cull = _cut_over_bare_skin(tree, head, (850, -350))       # on the strands' final shape
     chain = [gin, attach, interp, clump, frizz, cull, profile, set_mat, gout]
+    if curl in CHILD_CURL and CURL_GROUP in groups:
+        chain.insert(3, _group_node(tree, groups[CURL_GROUP], (250, -250), **CHILD_CURL[curl]))
     for a, b in zip(chain, chain[1:]):
         links.new(a.outputs[0], b.inputs[0])
     return tree
@@ -190,8 +216,9 @@ def _translation(x, y, z):
     return Matrix.Translation((x, y, z))
 
 
-def build_curves(name, head, rig, guides, rgb_linear, coll, t):
-    """The hair as a Curves object: the guides, with children made by the node groups."""
+def build_curves(name, head, rig, guides, rgb_linear, coll, t, curl="straight"):
+    """The hair as a Curves object: the guides, with children made by the node groups
+    (``curl``: core.hair_strands.CURLS' class, for the children's curls)."""
     ob = _curves_object(f"{name}_hair", guides, coll, t)
     curves = ob.data
     curves.surface = head
@@ -199,14 +226,14 @@ def build_curves(name, head, rig, guides, rgb_linear, coll, t):
     material = _hair_material(name, rgb_linear, t)
     curves.materials.append(material)
     mod = ob.modifiers.new(HAIR_MODIFIER, "NODES")
-    mod.node_group = _hair_node_tree(name, head, material, t)
+    mod.node_group = _hair_node_tree(name, head, material, t, curl)
     _follow_head_bone(ob, rig)
     _store_anchors(ob, "CURVE", *_root_anchors(head, guides[:, 0]))
     ob[PART] = "hair"
     return ob
 
 
-def build_cards(name, head, rig, guides, rgb_linear, coll, t):
+def build_cards(name, head, rig, guides, rgb_linear, coll, t, curl="straight"):
     """The hair as cards: one textured ribbon per guide, alpha-blended, for game engines."""
     ob = _card_object(f"{name}_hair_cards", guides, guides.reshape(-1, 3).mean(0), hair_strands.CARD_WIDTH_M,
                       coll, t)

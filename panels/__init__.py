@@ -149,6 +149,27 @@ class LIKENESS_PT_identity(_SidebarTab, bpy.types.Panel):
             _slider_box(layout, title, [(it, _nice(it.label)) for it in ident.local if it.region in regions])
 
 
+class LIKENESS_PT_hair(_SidebarTab, bpy.types.Panel):
+    bl_label = "Hair Style"
+    bl_parent_id = "LIKENESS_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context):
+        head = lookups.find_avatar_head(context)
+        return head is not None and head.parent is not None
+
+    def draw(self, context):
+        layout = self.layout
+        settings = lookups.find_avatar_head(context).parent.likeness_hair
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        layout.prop(settings, "parting")
+        layout.prop(settings, "fringe")
+        row = layout.row()
+        row.operator_menu_enum("likeness.hair_style", "style", text=settings.style.title(), icon="OUTLINER_OB_CURVES")
+
+
 def _slider_box(layout, title, items):
     """A titled box of 'value' sliders for (owner, label) pairs; nothing when empty."""
     if not items:
@@ -169,5 +190,6 @@ def _nice(label):
     return " ".join(w.capitalize() for w in words) + side
 
 
-classes = (LIKENESS_PT_main, LIKENESS_PT_crowd, LIKENESS_PT_runtime, LIKENESS_PT_expressions, LIKENESS_PT_identity)
+classes = (LIKENESS_PT_main, LIKENESS_PT_crowd, LIKENESS_PT_runtime, LIKENESS_PT_expressions, LIKENESS_PT_identity,
+           LIKENESS_PT_hair)
 register, unregister = bpy.utils.register_classes_factory(classes)

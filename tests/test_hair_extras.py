@@ -229,3 +229,46 @@ def test_hair_does_not_hang_over_the_bare_face(result_dir):
     over = (dist < 0.02) & (ahead > 0.004) & (from_root > 0.015)     # the hairline's own roots aside
     # measured: 0.19% with the children cut at bare skin, 0.45% without (image_0001)
     assert over.mean() < 0.003, f"{over.sum()} of {len(pts)} hair points hang over the bare face"
+
+
+def test_a_hairstyle_chosen_in_the_panel_regrows_the_hair(result_dir):
+    """The panel's Hair Style operator turns the photo's long hair into a ponytail on the head
+    as it is (cards stay cards, the colour stays), the ponytail follows the head bone, and
+    undo brings the long hair back."""
+    import bpy
+    from core import hair_strands, head_model
+    rig, head, parts = build(result_dir, "CARDS")
+    rig_name, old_name = rig.name, parts["hair"].name
+    colour = tuple(parts["hair"].active_material.node_tree.nodes["Strand Colour"].inputs["B"].default_value)
+    before = strand_points(parts["hair"])
+    bpy.ops.ed.undo_push(message="avatar built")
+    # as from the panel: with an undo step of its own (the operator's UNDO option)
+    assert bpy.ops.likeness.hair_style("EXEC_DEFAULT", True, style="ponytail") == {"FINISHED"}
+    hair = [ob for ob in rig.children if ob.get("likeness_part") == "hair"]
+    assert len(hair) == 1 and hair[0].type == "MESH" and hair[0].name != old_name
+    hair = hair[0]
+    assert rig.likeness_hair.style == "ponytail" and hair["likeness_hair_style"] == "ponytail"
+    assert np.allclose(hair.active_material.node_tree.nodes["Strand Colour"].inputs["B"].default_value, colour)
+    hm = head_model.load()
+    basis = np.array([p.co for p in head.data.shape_keys.key_blocks[0].points])[:hm.n_vertices]
+    mw = np.array(head.matrix_world)
+    tie = hair_strands.tie_point(basis, hm.vertex_part == 0, "ponytail") @ mw[:3, :3].T + mw[:3, 3]
+    strands = strand_points(hair)
+    gathered = np.linalg.norm(strands - tie, axis=2).min(1) < 0.015
+    assert gathered.mean() > 0.7, gathered.mean()                    # all but a fringe, if any
+    assert np.median(strands[:, -1, 2]) < tie[2] - 0.1                 # and falls from the tie
+    assert hair.parent == rig and hair.parent_type == "BONE" and hair.parent_bone == "head"
+    pose = rig.pose.bones["head"]
+    pose.rotation_mode = "XYZ"
+    pose.rotation_euler = (0.0, 0.0, 0.5)
+    bpy.context.view_layer.update()
+    turned = strand_points(hair)
+    pose.rotation_euler = (0.0, 0.0, 0.0)
+    bpy.context.view_layer.update()
+    shift = np.linalg.norm(turned - strand_points(hair), axis=2)
+    assert shift.min() > 0 and np.median(shift) > 0.02
+    bpy.ops.ed.undo()
+    rig = bpy.data.objects[rig_name]
+    hair = [ob for ob in rig.children if ob.get("likeness_part") == "hair"]
+    assert [ob.name for ob in hair] == [old_name]
+    assert np.allclose(strand_points(hair[0]), before, atol=1e-5)

@@ -111,6 +111,7 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None, corrective_sh
         timings["corrective"] = ms(t)
     t = time.perf_counter()
     an.hair = _hair(an)
+    an.warnings.extend(an.hair[1].warnings)
     timings["hair"] = ms(t)
     return an
 

@@ -66,22 +66,24 @@ def test_long_hair_over_dark_clothes(analysed):
 
 
 def test_a_red_hat_is_not_hair(analysed):
-    """Hair is never vivid: the hat (20% of the photo taken for red hair before) stays out."""
+    """Hair is never a hat: the hat (20% of the photo taken for red hair before issue 5)
+    stays out, and with no hair seen the head is not called bald: the evidence is weak."""
     seg, at = analysed["red_hat"].hair
-    assert seg.mask.mean() < 0.08, f"{seg.mask.mean():.1%} of the photo taken for hair"
-    r, g, b = at.colour_linear
-    assert r < 3 * max(g, b, 0.01), f"hair colour {at.colour_srgb}"
+    assert seg.mask.mean() < 0.05, f"{seg.mask.mean():.1%} of the photo taken for hair"
+    assert at.weak_evidence and not at.bald
 
 
 def test_hair_in_a_black_and_white_photo(analysed):
-    """Without colour, only lightness and the person mask tell the hair from the dark
-    background (no hair was found before the background's prior followed the person mask)."""
+    """Without colour the hair is still found (short, dark, a full head of it); the photo is
+    called colourless, the colour is a neutral one of the hair's lightness, and the report
+    says so."""
     seg, at = analysed["greyscale"].hair
     assert not at.bald and at.length == "above the ears"
     assert at.scalp_coverage > 0.4
     assert seg.mask.sum() > 0.25 * seg.frame.width ** 2, "too little hair for a full head of short hair"
+    assert at.greyscale and any("no colour" in w for w in at.warnings)
     r, g, b = at.colour_linear
-    assert max(r, g, b) < 0.1 and max(r, g, b) - min(r, g, b) < 0.01      # dark and grey
+    assert max(r, g, b) < 0.1 and r > g > b                 # dark, and a hair's hue, not grey-blue
 
 
 def test_chin_length_hair(analysed):

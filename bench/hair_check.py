@@ -109,7 +109,7 @@ def sheet(tiles, path, size=220):
         ys, xs = np.nonzero(render[..., 3] > 0.1)
         cy, cx = (int(np.median(ys)), int(np.median(xs))) if len(ys) else (h // 2, w // 2)
         half = max(h, w) // 3
-        box = lambda img: cv2.resize(np.pad(img, ((half, half), (half, half), (0, 0)), mode="edge")[
+        box = lambda img: cv2.resize(np.pad(img, ((half, half), (half, half), (0, 0)), constant_values=0.5)[
             cy:cy + 2 * half, cx:cx + 2 * half], (size, size), interpolation=cv2.INTER_AREA)
         pair = (np.hstack([box(photo), box(hair_on_grey)]) * 255).astype(np.uint8)
         img = Image.fromarray(pair)

@@ -134,7 +134,7 @@ def hair_arrays(hm, neutral, scalp, an):
     if an.hair is not None:
         guides = hair_strands.fit_silhouette(guides, pf.posed["vertices"], an.hair[0].mask, *camera)
     an.timings["hair"] = an.timings.get("hair", 0.0) + ms(t)
-    rgb = attrs.colour_linear if attrs is not None else (0.05, 0.03, 0.02)
+    rgb = attrs.colour_linear if attrs is not None else hair.UNSEEN_COLOUR
     return {"hair_guides": guides.astype(np.float32), "hair_rgb": np.asarray(rgb, np.float32),
             "scalp_weight": scalp.astype(np.float32), "bare_skin": bare,
             "hair_style": np.array(hair_styles.describe(style))}

@@ -232,7 +232,7 @@ def attributes(seg, rgb, landmarks, cm_per_px=None, skull_top_px=None):
         inner = seg.mask
     px = rgb[inner][::max(1, int(inner.sum()) // 100_000)]
     colour = tuple(float(v) for v in np.median(texture.srgb_to_linear(px / 255.0), axis=0)) if len(px) \
-        else (0.0, 0.0, 0.0)
+        else UNSEEN_COLOUR
     warnings = []
     grey = _colourless(rgb)
     if grey:
@@ -255,6 +255,7 @@ def attributes(seg, rgb, landmarks, cm_per_px=None, skull_top_px=None):
                           curl, coherence, grey, weak, tuple(warnings))
 
 
+UNSEEN_COLOUR = (0.06, 0.035, 0.02)  # linear RGB of a mid-dark brown, for hair the photo does not show
 GREY_CHROMA = 4.0              # CIELab chroma (0..255 scales) under which a photo is colourless
 NEUTRAL_HAIR = (1.0, 0.72, 0.5)  # linear RGB proportions of a neutral, mid-brown hair
 

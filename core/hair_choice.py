@@ -11,6 +11,8 @@ from . import hair_strands, hair_styles
 WORK_PX = 96                   # the head's height in the working image
 STROKE_M = 0.012               # a guide's stroke: the children between guides fill the rest
 ATTRIBUTE_WEIGHT = 0.2         # score = IoU - this * attribute distance (0..1)
+TIE_PENALTY = 0.05             # a tied style (ponytail, bun) must beat loose hair by this much: from
+                               # the front its silhouette is that of short hair, and a coarse mask misleads
 HIDDEN_M = 0.01                # a strand point this far behind the head's front surface is hidden
 
 # per measured length class: the styles that can look like it from the front (a ponytail
@@ -51,8 +53,9 @@ def attribute_distance(style, report):
 
 def default(report, seed=0):
     """The style for weak evidence: the measured length class's usual style when there is
-    one (hair_styles.from_report), else a short crop."""
-    if report is None or report["bald"] or report["length"] == "none" or report["shaved"]:
+    one (hair_styles.from_report: a buzz cut for hair measured as shaved), else a short crop
+    (no hair seen is not taken for a bald head)."""
+    if report is None or report["bald"] or report["length"] == "none":
         return hair_styles.style("short crop", seed=seed)
     return hair_styles.from_report(report, seed)
 
@@ -166,6 +169,6 @@ def choose(report, mask, head_vertices, grow, camera, seed=0):
     for name, style in zip(names, styles):
         grown[name] = grow(style)
         scores[name] = iou(view.silhouette(grown[name], zbuf), hair, inside) \
-            - ATTRIBUTE_WEIGHT * attribute_distance(style, report)
+            - ATTRIBUTE_WEIGHT * attribute_distance(style, report) - TIE_PENALTY * (style.tie != "none")
     best = max(scores, key=scores.get)
     return styles[names.index(best)], grown[best], {k: round(v, 4) for k, v in scores.items()}

@@ -54,7 +54,9 @@ def main():
         hairy = [r for r in sel if r[1]]
         if not sel:
             continue
-        des = [r[4] for r in hairy if np.isfinite(r[4])]
+        des = [r[4] for r in hairy if np.isfinite(r[4])] or [float("nan")]
+        if not hairy:
+            continue
         print(f"{name}: {len(sel)} photos; IoU mean {np.mean([r[2] for r in hairy]):.3f} over the {len(hairy)} with "
               f"hair (median {np.median([r[2] for r in hairy]):.3f}), {np.mean([r[2] for r in sel]):.3f} over all; "
               f"length class as the hand mask's on {sum(r[3] for r in sel)}/{len(sel)}; "

@@ -6,6 +6,8 @@ the same form and follow the face (shape keys and bones).
 
 Every strand remembers where it grows (an anchor: three head vertices and their weights, as
 attributes), so when the artist reshapes the head the hair moves with the scalp."""
+import logging
+
 import bpy
 import numpy as np
 
@@ -13,6 +15,8 @@ from ..core import body, brows_lashes, hair_strands
 from . import compat
 from .compat import material_nodes
 from .materials import principled
+
+log = logging.getLogger(__name__)
 
 ESSENTIALS = ("Attach Hair Curves to Surface", "Interpolate Hair Curves", "Clump Hair Curves",
               "Frizz Hair Curves", "Set Hair Curve Profile")
@@ -40,11 +44,11 @@ BROW_LASH_CARD_M = 0.0008      # card width of a brow hair or a lash
 
 def build(name, head, rig, res, form, coll, t):
     """The hair, eyebrows and eyelashes of ``res`` in ``form`` ("CURVES", "CARDS" or "NONE")."""
-    if form not in ("CURVES", "CARDS"):
-        return
     rgb = tuple(float(v) for v in res.hair_rgb)
     chosen = [str(x) for x in res.arrays.get("hair_style", ())]
     remember(rig, rgb, chosen)
+    if form not in ("CURVES", "CARDS"):
+        return
     if len(res.hair_guides):
         make = build_curves if form == "CURVES" else build_cards
         ob = make(name, head, rig, res.hair_guides, rgb, coll, t, curl=_curl_of(chosen))
@@ -130,7 +134,10 @@ def _hair_node_tree(name, head, material, t, curl="straight"):
     cull = _cut_over_bare_skin(tree, head, (850, -350))       # on the strands' final shape
     chain = [gin, attach, interp, clump, frizz, cull, profile, set_mat, gout]
     if curl in CHILD_CURL and CURL_GROUP in groups:
-        chain.insert(3, _group_node(tree, groups[CURL_GROUP], (250, -250), **CHILD_CURL[curl]))
+        try:
+            chain.insert(3, _group_node(tree, groups[CURL_GROUP], (250, -250), **CHILD_CURL[curl]))
+        except compat.BlenderIncompatible as exc:          # optional: the guides carry curls too
+            log.warning("Curly children left out: %s", exc)
     for a, b in zip(chain, chain[1:]):
         links.new(a.outputs[0], b.inputs[0])
     return tree

@@ -9,29 +9,10 @@ import bpy
 import numpy as np
 
 from .. import jobs
-from ..core import hair_styles
+from ..core import hair, hair_styles
 from . import hair_build
+from .scene_build import Tracker
 from .lookups import avatar_head
-
-
-class _Made:
-    """Datablocks made so far (removed again if the rebuild fails)."""
-
-    def __init__(self):
-        self.made = []
-
-    def add(self, datablock):
-        self.made.append(datablock)
-        return datablock
-
-    def rollback(self):
-        kinds = {"Object": "objects", "Curves": "hair_curves", "Mesh": "meshes", "Material": "materials",
-                 "GeometryNodeTree": "node_groups", "Image": "images"}
-        for db in reversed(self.made):
-            try:
-                getattr(bpy.data, kinds[type(db).__name__]).remove(db)
-            except (KeyError, ReferenceError, RuntimeError):
-                pass
 
 
 def hair_objects(rig):
@@ -48,10 +29,10 @@ def restyle(context, rig, name, parting, fringe):
         form = context.scene.likeness.hair if context.scene.likeness.hair != "NONE" else "CURVES"
     guides = _grow(head, name, parting, fringe)
     rgb = tuple(rig.get(hair_build.RGB, ())) or (tuple(old[0].active_material.diffuse_color[:3]) if old
-                                                 else (0.05, 0.03, 0.02))
+                                                 else hair.UNSEEN_COLOUR)
     coll = old[0].users_collection[0] if old else rig.users_collection[0]
     prefix = rig.name[:-len("_rig")] if rig.name.endswith("_rig") else rig.name
-    made = _Made()
+    made = Tracker()
     try:
         new = None
         if len(guides):
@@ -61,8 +42,11 @@ def restyle(context, rig, name, parting, fringe):
     except Exception:
         made.rollback()
         raise
+    names = [(ob.name, ob.data.name) for ob in old]
     for ob in old:
         _remove(ob)
+    if new is not None and names:              # made while the old ones stood: ".001" names
+        new.name, new.data.name = names[0]
     hair_build.remember(rig, rgb, [name, parting, fringe])
     return new
 

@@ -20,7 +20,7 @@ REFERENCE_DEPTH = 1.5                   # reference photo plane, in head distanc
 PHOTO_ACTION_SUFFIX = "_photo_expression"
 
 
-class _Tracker:
+class Tracker:
     """Datablocks created so far, removed again if the build fails."""
 
     def __init__(self):
@@ -49,7 +49,7 @@ def build(context, res, name, photo_path, hair="CURVES", parent=None):
     """Build the avatar in ``res`` (core.result.AvatarResult) at the 3D cursor, in its own
     collection under ``parent`` (default: the scene's), with ``hair`` (CURVES, CARDS or NONE);
     returns the rig object."""
-    tracker = _Tracker()
+    tracker = Tracker()
     try:
         return _build(context, res, name, photo_path, hair, tracker, parent)
     except Exception:

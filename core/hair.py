@@ -7,7 +7,9 @@ hair probability; the hair is what is more likely than not and touches the head.
 **Attributes** (``attributes``) in the photo's own scale (cm from the fitted
 camera, or from the iris distance): colour (median, linear and sRGB, de-lit with
 the photo's lighting estimate when one is given), length class and length below
-the chin, volume above the skull, parting side, fringe, bald / shaved.
+the chin, volume above the skull, parting side, fringe, bald / shaved, curl (core/hair_curl.py),
+whether the photo is colourless (then the colour is a neutral guess), and whether the photo
+says too little about the hair (weak evidence: a plausible style is grown, with a warning).
 "Left" and "right" are the subject's, as in the iBUG scheme.
 """
 import dataclasses
@@ -70,7 +72,7 @@ class FaceFrame:
         return np.stack([d @ self.right, d @ self.up], -1) / self.width
 
 
-def _poly_mask(shape, pts):
+def poly_mask(shape, pts):
     import cv2
     m = np.zeros(shape, np.uint8)
     cv2.fillPoly(m, [np.round(pts * 16).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
@@ -97,16 +99,17 @@ def segment(rgb, landmarks):
     prob, matrix, by_colour = hair_net.predict(rgb, landmarks, person_probability)
     fc = hair_net.output_coordinates()
     head = ((fc[0] - HEAD_CENTRE[0]) / HEAD_RADII[0]) ** 2 + ((fc[1] - HEAD_CENTRE[1]) / HEAD_RADII[1]) ** 2 < 1.0
-    keep = _attached_to_head(prob > 0.5, head, 1)
+    keep = attached_to_head(prob > 0.5, head, 1)
     near = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    mask = hair_net.to_photo(np.where(near, prob, 0.0).astype(np.float32), matrix, rgb.shape[:2]) > 0.5
-    # below the network's crop (hair longer than it reaches) the colours alone decide
+    kept = np.where(keep, np.maximum(prob, 0.51), np.where(near, prob, 0.0)).astype(np.float32)  # holes filled
+    mask = hair_net.to_photo(kept, matrix, rgb.shape[:2]) > 0.5
+    # outside the network's crop (hair longer than it reaches) the colours alone decide
     seen = hair_net.to_photo(np.ones_like(prob), matrix, rgb.shape[:2]) > 0.5
     mask |= by_colour & ~seen
     return Segmentation(mask, FaceFrame.from_landmarks(np.asarray(landmarks, np.float64)), prob, keep, matrix)
 
 
-def _attached_to_head(mask, head, k):
+def attached_to_head(mask, head, k):
     """Keep the hair regions that touch ``head`` (the upper face's rim and the skull); fill small holes."""
     import cv2
     touch = cv2.dilate(head.astype(np.uint8), np.ones((3 * k, 3 * k), np.uint8)).astype(bool)
@@ -192,7 +195,7 @@ def attributes(seg, rgb, landmarks, cm_per_px=None, skull_top_px=None):
     step = max(1, len(ys) // 200_000)
     ys, xs = ys[::step], xs[::step]
     c = fr.coords(np.stack([xs, ys], -1)) if len(ys) else np.zeros((0, 2))
-    forehead = _poly_mask((h, w), lm[FOREHEAD])
+    forehead = poly_mask((h, w), lm[FOREHEAD])
     fringe = float(seg.mask[forehead].mean()) if forehead.any() else 0.0
 
     # the scalp band as the camera sees it: from the forehead's top to the skull's top
@@ -276,7 +279,7 @@ def _neutral(colour):
 
 
 UNSURE_BELOW = 0.72            # the network's mean probability over the hair it found, below: unclear
-SPRAWL_FACES = 1.7             # hair this many face widths to the side, above the chin: background
+SPRAWL_FACES = 1.3             # hair this many face widths to the side, above the chin: background
 SPRAWL_SHARE = 0.15            # ... on more than this share of the hair
 COVERED_SKIN = 0.4             # share of the scalp band like the face's skin, below: something covers it
 
@@ -286,12 +289,14 @@ def _weak_evidence(seg, rgb, lm, fr, top_skull, bald, warnings):
     style is grown instead), with the reasons added to ``warnings``."""
     if seg.probability is None:
         return False
-    fc = hair_net.output_coordinates()
     hair_px = int(seg.hair.sum())
     reasons = []
     if hair_px and float(seg.probability[seg.hair].mean()) < UNSURE_BELOW:
         reasons.append("the hair's outline is unclear")
-    if (seg.hair & (np.abs(fc[0]) > SPRAWL_FACES) & (fc[1] > -0.6)).sum() > SPRAWL_SHARE * max(hair_px, 1):
+    ys, xs = np.nonzero(seg.mask)
+    step = max(1, len(ys) // 50_000)
+    c = fr.coords(np.stack([xs[::step], ys[::step]], -1)) if len(ys) else np.zeros((0, 2))
+    if len(c) and ((np.abs(c[:, 0]) > SPRAWL_FACES) & (c[:, 1] > -0.6)).mean() > SPRAWL_SHARE:
         reasons.append("hair-like background beside the head")
     top, skull = top_skull
     h, w = seg.mask.shape
@@ -310,7 +315,7 @@ def _weak_evidence(seg, rgb, lm, fr, top_skull, bald, warnings):
 def _skin_on_scalp(rgb, lm, fr, top, skull):
     """The scalp above the forehead looks like the face's skin (a bald head, not a hat)."""
     import cv2
-    cheeks = np.stack([lm[i] for i in (205, 425, 50, 280)])
+    cheeks = lm[hair_net.SKIN_POINTS]
     skin = np.median([rgb[int(np.clip(y, 0, rgb.shape[0] - 1)), int(np.clip(x, 0, rgb.shape[1] - 1))]
                       for x, y in cheeks], 0).astype(np.uint8)
     pts = [fr.centre + fr.width * (a * fr.right + b * fr.up)

@@ -73,7 +73,7 @@ class View:
 
     @classmethod
     def around(cls, head_vertices, rotation, translation, focal_px, principal_point):
-        """Room for long hair: the head's width again on each side, 1.5 heights below."""
+        """Room for long hair: the head's width again on each side, a head's height below."""
         v = cls(np.asarray(rotation, float), np.asarray(translation, float), float(focal_px),
                 np.asarray(principal_point, float), 1.0, np.zeros(2), (0, 0))
         px = v.photo_px(head_vertices)

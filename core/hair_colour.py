@@ -8,7 +8,7 @@ segmentation before the network.)
 """
 import numpy as np
 
-from .hair import (BROW_L, BROW_R, EYE_L, EYE_R, FACE_OVAL, LIPS, FaceFrame, _attached_to_head, _poly_mask,
+from .hair import (BROW_L, BROW_R, EYE_L, EYE_R, FACE_OVAL, LIPS, FaceFrame, attached_to_head, poly_mask,
                    person_probability)
 
 WORK_FACE_PX = 80           # face-oval width in the working crop
@@ -41,7 +41,7 @@ class _GMM:
         import cv2
         x = np.asarray(x, np.float32)
         k = max(1, min(k, len(x) // 20))
-        _, labels, centres = cv2.kmeans(x, k, None, (cv2.TERM_CRITERIA_MAX_ITER, 10, 0), 1,
+        _, labels, _ = cv2.kmeans(x, k, None, (cv2.TERM_CRITERIA_MAX_ITER, 10, 0), 1,
                                         cv2.KMEANS_PP_CENTERS)
         resp = np.eye(k, dtype=np.float64)[labels[:, 0]]
         for r in range(rounds + 1):
@@ -99,14 +99,14 @@ def segment(rgb, landmarks, iterations=2):
     shape = (ch, cw)
 
     person = person_probability(crop)
-    oval = _poly_mask(shape, pts[FACE_OVAL])
+    oval = poly_mask(shape, pts[FACE_OVAL])
     parts = np.zeros(shape, bool)
     for loop in (EYE_L, EYE_R, BROW_L, BROW_R, LIPS):
-        parts |= _poly_mask(shape, pts[loop])
+        parts |= poly_mask(shape, pts[loop])
     k = max(3, round(WORK_FACE_PX * 0.04)) | 1
     parts = cv2.dilate(parts.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     skin = oval & ~parts
-    sure_skin = _poly_mask(shape, pts[CHEEKS]) & ~parts
+    sure_skin = poly_mask(shape, pts[CHEEKS]) & ~parts
 
     frame = FaceFrame.from_landmarks(pts)
     yy, xx = np.mgrid[0:ch, 0:cw]
@@ -120,6 +120,8 @@ def segment(rgb, landmarks, iterations=2):
     grown = cv2.dilate(oval.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     near = (np.abs(fc[..., 0]) < 0.85) & (fc[..., 1] > brow - 0.25) & (fc[..., 1] < brow + 0.75)
     skin_px = feats[sure_skin]
+    if len(skin_px) < 20:                  # the cheeks lie outside the photo: no skin to tell hair from
+        return np.zeros((h, w), bool)
     skin_gmm = _GMM(skin_px, k=2)
     bg_sel = (person < 0.1) & (np.abs(fc[..., 0]) < 1.6)
     bg_gmm = _GMM(feats[bg_sel], k=4) if bg_sel.sum() > 50 else None
@@ -176,7 +178,7 @@ def segment(rgb, landmarks, iterations=2):
         # otherwise cut the hair above it off)
         rise = 0.3 * (top - chin)
         skull = (fc[..., 1] > top) & ((fc[..., 0] / 0.5) ** 2 + ((fc[..., 1] - top) / rise) ** 2 < 1.0)
-        hair_mask_crop = _attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow) | skull, k)
+        hair_mask_crop = attached_to_head(hair_mask_crop, grown & (fc[..., 1] > brow) | skull, k)
 
     # back to the photo's size
     mask = np.zeros((h, w), bool)

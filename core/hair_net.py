@@ -4,8 +4,9 @@ trained by models/train_hair_segmenter.py) run with OpenCV's dnn module on the C
 It sees the head in a crop aligned with the face (upright, the face oval ``PX_PER_FACE``
 pixels wide, the same place in every crop), as ``CHANNELS`` channels: the colour, mediapipe's
 person probability, the face oval from the landmarks, the crop's own coordinates (where hair
-can be relative to the face) and where the crop lies inside the photo. It returns the hair
-probability at half the crop's size, mapped back onto the photo.
+can be relative to the face), where the crop lies inside the photo, colour distances, and the
+colour model's mask (core/hair_colour.py). It returns the hair probability at half the crop's
+size with the affine that lays it back onto the photo (``to_photo``).
 """
 import functools
 import os

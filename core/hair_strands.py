@@ -46,22 +46,6 @@ class Style:
     hem_m: float = None         # how far below the chin long hair ends (None: by the length class)
     outward: float = 0.0        # 0: short hair lies along the scalp, 1: it stands out (an afro)
 
-    @classmethod
-    def from_attributes(cls, attrs, seed=0):
-        """The style of measured hair (core.hair.HairAttributes, or None)."""
-        return cls.from_report(attrs.to_report() if attrs is not None else None, seed)
-
-    @classmethod
-    def from_report(cls, hair, seed=0):
-        """The style of a report's ``hair`` entry: bald heads get none, shaved ones a buzz cut
-        (short hair close to the scalp: a shaved head still shows its hair's colour)."""
-        if hair is None or hair["bald"] or hair["length"] == "none":
-            return cls("none", seed=seed)
-        if hair["shaved"]:
-            return cls("above the ears", volume_m=BUZZ_VOLUME_M, short_m=BUZZ_M, seed=seed)
-        return cls(hair["length"], volume_m=max(hair["volume_cm"], 0.0) / 100.0, parting=hair["parting"],
-                   fringe=hair["fringe"], seed=seed)
-
 
 def _resample(points, count):
     """A polyline resampled to ``count`` points along its length, closer together near the
@@ -149,7 +133,8 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
                                          style, hem, (tree, skin_verts, skin_normals), rng)
     if style.curl != "straight":
         strands = curled(strands, style.curl, head_centre, rng)
-    return strands
+    grown = np.linalg.norm(np.diff(strands, axis=1), axis=2).sum(1) >= STEP_M     # no stubs
+    return strands[grown]
 
 
 def _receded(points, receding, centre_x, face_half):
@@ -167,7 +152,10 @@ def tie_point(verts, skin, tie):
     sk = verts[skin]
     centre_x, ear_z = 0.5 * (lm[EAR_L, 0] + lm[EAR_R, 0]), 0.5 * (lm[EAR_L, 2] + lm[EAR_R, 2])
     z = ear_z + TIE_HEIGHT[tie] * (sk[:, 2].max() - ear_z)
+    near = np.abs(sk[:, 2] - z) + np.abs(sk[:, 0] - centre_x)
     band = sk[(np.abs(sk[:, 2] - z) < 0.01) & (np.abs(sk[:, 0] - centre_x) < 0.02)]
+    if not len(band):                                   # a reshaped head: the nearest skin instead
+        band = sk[np.argsort(near)[:20]]
     return np.array([centre_x, band[:, 1].max() + TIE_OFF_SKULL_M, z])
 
 

@@ -54,9 +54,10 @@ def build_variant(seed, index, out_dir, texture_size=1024, base_dir=None, name="
         hair_rgb = texture.srgb_to_linear(np.array(crowd.HAIR_SRGB[ident.hair_colour]))
     else:
         phenotype, local = crowd.identity_around(rng, base.phenotype, base.local_changes, hm)
-        hair_seed, chosen = int(rng.integers(2 ** 31)), (base.report.get("hair") or {}).get("style")
-        style = (hair_styles.style(chosen["name"], chosen["parting"], chosen["fringe"], hair_seed) if chosen
-                 else hair_strands.Style.from_report(base.report.get("hair"), hair_seed))   # the base's library style
+        measured, hair_seed = base.report.get("hair"), int(rng.integers(2 ** 31))
+        chosen = (measured or {}).get("style")
+        style = (hair_styles.measured(hair_styles.style(chosen["name"], chosen["parting"], seed=hair_seed), measured)
+                 if chosen else hair_styles.from_report(measured, hair_seed))   # the base's library style
         style.volume_m *= rng.uniform(0.7, 1.3)
         hair_rgb = np.asarray(base.hair_rgb, np.float64)
     t = time.perf_counter()

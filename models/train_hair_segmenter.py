@@ -118,11 +118,10 @@ def sample(item, rng, train, others=()):
         rgb = (rgb * (1 - pasted[..., None]) + other["rgb"] * pasted[..., None]).astype(np.uint8)
         truth, person = np.maximum(truth * (1 - pasted), pasted), np.maximum(person, pasted)
         colour = colour * (1 - pasted) + other["colour"] * pasted
-    crop = warp(rgb)
-    crop[warp(item["inside"]) < 0.5] = 128
+    crop, inside = warp(rgb), warp(item["inside"])
     if train:
         crop = _colour(crop, rng)
-    inside = warp(item["inside"])
+    crop[inside < 0.5] = 128                                      # as at run time: grey outside the photo
     person, truth, colour = warp(person), warp(truth), warp(colour)
     inv = cv2.invertAffineTransform(m)
     lm = item["lm"] @ inv[:, :2].T + inv[:, 2]
@@ -134,7 +133,10 @@ def sample(item, rng, train, others=()):
 # ---------------------------------------------------------------------------------------------
 # the network
 
-def build_net():
+WIDTHS = (16, 32, 48, 64)      # channels at 1/2, 1/4, 1/8 and 1/16 of the crop's size
+
+
+def build_net(widths=WIDTHS):
     import torch.nn as nn
     import torch
 
@@ -145,7 +147,7 @@ def build_net():
     class HairNet(nn.Module):
         def __init__(self):
             super().__init__()
-            c = (16, 32, 48, 64)
+            c = widths
             self.e0 = nn.Sequential(block(len(hair_net.CHANNELS), c[0], 2), block(c[0], c[0]))
             self.e1 = nn.Sequential(block(c[0], c[1], 2), block(c[1], c[1]))
             self.e2 = nn.Sequential(block(c[1], c[2], 2), block(c[2], c[2]))
@@ -181,6 +183,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--all", action="store_true", help="train on every mask, the held-out ones too")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--widths", default=",".join(map(str, WIDTHS)), help="the network's channels per level")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -193,7 +196,7 @@ def main():
     print(f"prepared {len(data)} photos in {time.time() - t0:.0f} s; training on {len(train)}, "
           f"holding out {0 if args.all else len(val)}", flush=True)
 
-    net = build_net()
+    net = build_net(tuple(int(v) for v in args.widths.split(",")))
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
     steps = args.epochs * max(1, len(train) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.1)
@@ -227,7 +230,7 @@ def main():
     train_s = time.time() - t1
 
     net.eval()
-    figures = {"photos_train": len(train), "photos_held_out": 0 if args.all else len(val), "epochs": args.epochs,
+    figures = {"widths": args.widths, "photos_train": len(train), "photos_held_out": 0 if args.all else len(val), "epochs": args.epochs,
                "training_s": round(train_s), "train_crop_iou": round(float(np.mean(evaluate(net, [data[s] for s in train]))), 3)}
     if val and not args.all:
         figures["held_out_crop_iou"] = dict(zip(val, (round(v, 3) for v in evaluate(net, [data[s] for s in val]))))

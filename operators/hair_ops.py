@@ -55,7 +55,7 @@ class LIKENESS_OT_hair_style(bpy.types.Operator):
     def execute(self, context):
         rig = _rig(context)
         settings = rig.likeness_hair
-        for prop in ("parting", "fringe"):
+        for prop in ("style", "parting", "fringe"):
             if not self.properties.is_property_set(prop):
                 setattr(self, prop, getattr(settings, prop))
         try:

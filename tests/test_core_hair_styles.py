@@ -2,15 +2,7 @@
 import numpy as np
 import pytest
 
-from core import correspondence, hair_choice, hair_strands, hair_ties, hair_styles, head_model, measure
-
-
-@pytest.fixture(scope="module")
-def head():
-    hm = head_model.load()
-    v = hm.forward(*hm.neutral_parameters())["vertices"]
-    scalp = measure.scalp_weights(v, hm.vertex_part, hm.region_vertices("ear"))
-    return v, hm.faces, hm.vertex_part == 0, scalp, correspondence.surface_points(v)
+from core import hair_choice, hair_strands, hair_ties, hair_styles
 
 
 def grow(head, name, **kw):

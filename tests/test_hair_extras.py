@@ -234,7 +234,7 @@ def test_hair_does_not_hang_over_the_bare_face(result_dir):
 def test_a_hairstyle_chosen_in_the_panel_regrows_the_hair(result_dir):
     """The panel's Hair Style operator turns the photo's long hair into a ponytail on the head
     as it is (cards stay cards, the colour stays), the ponytail follows the head bone, and
-    undo brings the long hair back."""
+    undo brings the long hair back. The new hair takes the old one's name (no ".001")."""
     import bpy
     from core import hair_strands, head_model
     rig, head, parts = build(result_dir, "CARDS")
@@ -245,8 +245,9 @@ def test_a_hairstyle_chosen_in_the_panel_regrows_the_hair(result_dir):
     # as from the panel: with an undo step of its own (the operator's UNDO option)
     assert bpy.ops.likeness.hair_style("EXEC_DEFAULT", True, style="ponytail") == {"FINISHED"}
     hair = [ob for ob in rig.children if ob.get("likeness_part") == "hair"]
-    assert len(hair) == 1 and hair[0].type == "MESH" and hair[0].name != old_name
+    assert len(hair) == 1 and hair[0].type == "MESH" and hair[0].name == old_name      # the name kept
     hair = hair[0]
+    assert strand_points(hair).shape != before.shape or not np.allclose(strand_points(hair), before)
     assert rig.likeness_hair.style == "ponytail" and hair["likeness_hair_style"] == "ponytail"
     assert np.allclose(hair.active_material.node_tree.nodes["Strand Colour"].inputs["B"].default_value, colour)
     hm = head_model.load()

@@ -25,6 +25,8 @@ from .errors import InvalidResult
 RIG = "game_engine"
 TOPOLOGY = "anny-quads-full"   # quads, nudity edits, helper vertices kept (the outfit comes from them)
 EYE_BONES = ("eye.L", "eye.R")
+# a head turn (tracked or from the voice), shared along the neck and the head: each bone turns its share
+NECK_HEAD_SHARES = {"neck01": 0.4 / 3, "neck02": 0.4 / 3, "neck03": 0.4 / 3, "head": 0.6}
 HEAD_BONE = "head"
 BODY_MATERIAL = "body"
 BODY_UV_TILE = 1.0             # body and outfit UVs sit one tile right of the head's atlas

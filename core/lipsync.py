@@ -9,14 +9,15 @@ Coarticulation: each frame takes the viseme of the phone sounding a little later
 mouth moves before the sound starts), then the curves are smoothed over time so
 neighbouring visemes blend. Silence closes the mouth.
 
-"Life" adds seeded blinks and brow raises at phrase starts, so a long take does not stare.
+Above zero ``expressiveness`` the voice also moves the head, brows, lids and eyes
+(core.voice_motion), so a long take does not stare.
 """
 import os
 import re
 
 import numpy as np
 
-from . import expressions
+from . import voice, voice_motion
 from .errors import BadAudio, BadTranscript, NoSpeech
 
 RATE = 16000
@@ -51,9 +52,6 @@ _VISEMES = {
 }
 VISEMES = {phone: weights for phones, weights in _VISEMES.items() for phone in phones}
 MOUTH_KEYS = sorted({name for weights in _VISEMES.values() for name in weights})
-LIFE_KEYS = ["eyeBlinkLeft", "eyeBlinkRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight"]
-BLINK_GAP_S = (1.5, 6.0)      # seconds between blinks, drawn uniformly (people blink ~15 times a minute)
-PHRASE_PAUSE_S = 0.25         # a silence at least this long ends a phrase
 MIN_AUDIO_S = 0.1             # shorter than one syllable: nothing to lip-sync
 NOISE_FLATNESS = 0.25         # the louder half of speech measures ~0.001; white noise ~0.56
 
@@ -197,46 +195,20 @@ def weights_per_frame(phones, duration_s, fps, names):
     return np.clip(out, 0.0, 1.0)
 
 
-def _pulse(times, start, rise, hold, fall):
-    """0..1 envelope: up over ``rise`` s from ``start``, held, down over ``fall`` s."""
-    up = np.clip((times - start) / rise, 0, 1)
-    down = np.clip(1 - (times - start - rise - hold) / fall, 0, 1)
-    return np.minimum(up, down)
-
-
-def life(phones, duration_s, fps, seed):
-    """{ARKit name: per-frame weights} of blinks and brow raises for a take of ``duration_s``:
-    blinks at random gaps (seeded), brows lifted at the start of some phrases."""
-    rng = np.random.default_rng(seed)
-    n = int(np.ceil(duration_s * fps)) + 1
-    times = np.arange(n) / fps
-    blink = np.zeros(n)
-    t = rng.uniform(0.3, BLINK_GAP_S[1] / 2)
-    while t < duration_s:
-        blink = np.maximum(blink, _pulse(times, t, expressions.BLINK_CLOSE_S, 0.03, expressions.BLINK_OPEN_S))
-        t += rng.uniform(*BLINK_GAP_S)
-    brow = np.zeros(n)
-    speech = [(a, b) for p, a, b in phones if p not in ("SIL", "+SPN+", "+NSN+")]
-    starts = [a for k, (a, _) in enumerate(speech) if k == 0 or a - speech[k - 1][1] >= PHRASE_PAUSE_S]
-    for start in starts:
-        if rng.random() < 0.6:
-            lift = rng.uniform(0.15, 0.35) * _pulse(times, start - 0.1, 0.2, rng.uniform(0.2, 0.6), 0.4)
-            brow = np.maximum(brow, lift)
-    return {"eyeBlinkLeft": blink, "eyeBlinkRight": blink, "browInnerUp": brow,
-            "browOuterUpLeft": 0.6 * brow, "browOuterUpRight": 0.6 * brow}
-
-
-def lipsync(path, fps, names, transcript=None, life_seed=None):
-    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``, the phones and
-    warnings. With ``transcript`` the phones are aligned to its words; with ``life_seed`` the
-    LIFE_KEYS among ``names`` get blinks and brow raises."""
+def lipsync(path, fps, names, transcript=None, seed=0, expressiveness=0.5, emotion="calm"):
+    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``, the phones,
+    warnings and the head's and eyes' rotations ({bone: (frames, 3, 3)}, see core.voice_motion).
+    With ``transcript`` the phones are aligned to its words; the voice_motion.FACE_KEYS among
+    ``names`` get the brows, blinks and ``emotion`` of a speaker as expressive as
+    ``expressiveness`` (0: the lips alone, the head still), seeded."""
     pcm = load_audio(path)
     phones, warnings = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
     warnings = noise_warning(pcm) + warnings
     duration = len(pcm) / RATE
     weights = weights_per_frame(phones, duration, fps, names)
-    if life_seed is not None:
-        for name, curve in life(phones, duration, fps, life_seed).items():
-            if name in names:
-                weights[:, names.index(name)] = curve[:len(weights)]
-    return weights, phones, warnings
+    moving = voice_motion.motion(voice.analyse(pcm), duration, fps, phones, seed, expressiveness, emotion)
+    for name, curve in moving.face.items():
+        if name in names:
+            k = names.index(name)
+            weights[:, k] = np.clip(weights[:, k] + curve[:len(weights)], 0.0, 1.0)
+    return weights, phones, warnings, moving.bones

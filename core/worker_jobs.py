@@ -53,16 +53,19 @@ def hair_style(in_path, name, parting, fringe, out_path, seed=0):
     return {"path": out_path, "guides": int(len(guides))}
 
 
-def lipsync(audio, fps, out_path, transcript=None, life_seed=None):
+def lipsync(audio, fps, out_path, transcript=None, seed=0, expressiveness=0.5, emotion="calm"):
     """Per-frame ARKit weights for the speech in ``audio`` (aligned to ``transcript`` when
-    given; with blinks and brows when ``life_seed`` is not None), written to ``out_path`` (.npz)."""
-    from . import lipsync as lip
-    names = lip.MOUTH_KEYS + (lip.LIFE_KEYS if life_seed is not None else [])
-    weights, phones, warnings = lip.lipsync(audio, fps, names, transcript, life_seed)
+    given) and the head's and eyes' rotations moving with the voice (core.voice_motion),
+    written to ``out_path`` (.npz: "bone_names" and their "bone_rotations" (bones, frames, 3, 3))."""
+    from . import lipsync as lip, voice_motion
+    names = lip.MOUTH_KEYS + (voice_motion.FACE_KEYS if expressiveness > 0 else [])
+    weights, phones, warnings, bones = lip.lipsync(audio, fps, names, transcript, int(seed),
+                                                   float(expressiveness), emotion)
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              phones=np.array([p for p, _, _ in phones]),
              phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2),
-             warnings=np.array(warnings, dtype=str))
+             warnings=np.array(warnings, dtype=str), bone_names=np.array(list(bones)),
+             bone_rotations=np.array(list(bones.values()), np.float32))
     return {"path": out_path, "frames": int(len(weights)), "phones": len(phones)}
 
 
@@ -116,7 +119,7 @@ def _variant(args, progress):
 
 def _lipsync_job(args, progress):
     return lipsync(args["audio"], float(args["fps"]), args["out_path"], args.get("transcript"),
-                            args.get("life_seed"))
+                   args.get("seed", 0), args.get("expressiveness", 0.5), args.get("emotion", "calm"))
 
 
 def _track(args, progress):

@@ -19,7 +19,7 @@ import bpy
 from . import jobs, preferences
 from .builders import animation, lookups, preview, scene_build
 from .builders import crowd as crowd_scene
-from .core import crowd, errors, result, runtime, worker_client
+from .core import crowd, errors, result, runtime, voice_motion, worker_client
 from .core.image_io import IMAGE_SUFFIXES
 
 HAIR_FORMS = ("CURVES", "CARDS", "NONE")
@@ -130,21 +130,25 @@ def merge_crowds(context, blend_files):
 
 
 # -- animation ---------------------------------------------------------------------------------
-def lipsync_job(context, rig, audio, transcript="", life=True, seed=0):
+def lipsync_job(context, rig, audio, transcript="", life=True, seed=0, expressiveness=0.5, emotion="calm"):
     """Animate ``rig``'s mouth from a speech recording, from the current frame, and put the
     sound in the sequencer; ``transcript`` is what is said (or a .txt file holding it). The
+    head, brows, lids and eyes move with the voice as much as ``expressiveness`` says (0..1;
+    0, or ``life`` False: the lips alone), with the face and pace of ``emotion`` (one of
+    core.voice_motion.EMOTIONS: calm, happy, serious, excited), drawn from ``seed``. The
     job's result is a report: frames, the action's name, warnings."""
     head = lookups.avatar_head(rig)
     scene = context.scene
+    voice_motion.check_options(expressiveness, emotion)
     audio = os.path.abspath(bpy.path.abspath(audio))
     path = bpy.path.abspath(transcript) if transcript else ""
     if path and os.path.isfile(path):
         with open(path, encoding="utf-8", errors="replace") as fh:
             transcript = fh.read()
     start = scene.frame_current
-    return jobs.WorkerJob("lipsync", lambda data: animation.key_lipsync(bpy.context.scene, head, data, audio, start),
+    return jobs.WorkerJob("lipsync", lambda data: animation.key_lipsync(bpy.context.scene, rig, head, data, audio, start),
                           arrays=True, audio=audio, fps=animation.scene_fps(scene), transcript=transcript,
-                          life_seed=seed if life else None)
+                          seed=int(seed), expressiveness=float(expressiveness) if life else 0.0, emotion=emotion)
 
 
 def lipsync(context, rig, audio, **options):

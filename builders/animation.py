@@ -6,9 +6,6 @@ from mathutils import Matrix
 from ..core import body, errors, livelink
 from . import compat
 
-# a tracked head turn, shared along the neck and the head (each bone turns its share)
-NECK_HEAD_SHARES = {"neck01": 0.4 / 3, "neck02": 0.4 / 3, "neck03": 0.4 / 3, "head": 0.6}
-
 
 def write_curves(owner, id_type, action_name, frames, curves):
     """Key ``curves`` ({(data path, index): values per frame}) at ``frames`` into a new action
@@ -66,12 +63,16 @@ def scene_fps(scene):
     return scene.render.fps / scene.render.fps_base
 
 
-def key_lipsync(scene, head, data, audio, start):
-    """Key a lip-sync job's weights from frame ``start`` and put its sound in the sequencer.
+def key_lipsync(scene, rig, head, data, audio, start):
+    """Key a lip-sync job's weights from frame ``start``, its head and eye rotations in a
+    '<take>_head' action on ``rig`` (the bones it has), and put its sound in the sequencer.
     Returns its warnings (with this Blender's, when it cannot play sound)."""
     weights, names = data["weights"], [str(n) for n in data["names"]]
     frames = start + np.arange(len(weights), dtype=np.float64)
     name = key_take(scene, head, "lipsync", frames, names, weights)
+    bones = {str(b): r for b, r in zip(data["bone_names"], data["bone_rotations"]) if str(b) in rig.data.bones}
+    if bones:
+        write_bone_rotations(rig, f"{name}_head", frames, bones)
     warnings = [str(w) for w in data["warnings"]]
     try:
         compat.add_sound(scene, name, audio, start)
@@ -86,7 +87,7 @@ def key_tracking(scene, rig, head, data, start):
     weights, names = data["weights"], [str(n) for n in data["names"]]
     frames = start + np.arange(len(weights)) * (scene_fps(scene) / float(data["fps"]))
     name = key_take(scene, head, "track", frames, names, weights)
-    shares = {b: share for b, share in NECK_HEAD_SHARES.items() if b in rig.data.bones}
+    shares = {b: share for b, share in body.NECK_HEAD_SHARES.items() if b in rig.data.bones}
     turned = {share: _fraction(data["head_rotation"], share) for share in set(shares.values())}
     bones = {b: turned[share] for b, share in shares.items()}     # the neck bones share one turn
     bones.update({eye: data[f"rotation_{eye}"] for eye in body.EYE_BONES if eye in rig.data.bones})

@@ -405,7 +405,8 @@ def test_expression_presets_and_blink(avatar):
 
 def test_lipsync_from_a_recording(avatar):
     """A GRID clip's sound animates the avatar's jaw at the scene's frame rate, the mouth is
-    closed in the leading silence and open in the words, and the sound is in the sequencer."""
+    closed in the leading silence and open in the words, the head moves with the voice (a
+    few degrees), and the sound is in the sequencer."""
     import bpy
     rig, head = avatar["rig"], avatar["head"]
     key = head.data.shape_keys
@@ -416,11 +417,14 @@ def test_lipsync_from_a_recording(avatar):
     try:
         assert bpy.ops.likeness.lipsync(filepath=clip) == {"FINISHED"}
         assert key.animation_data.action.name.endswith("_lipsync")
+        assert rig.animation_data.action.name == key.animation_data.action.name + "_head"
         fps = scene.render.fps / scene.render.fps_base
-        jaw = []
+        jaw, turn = [], []
         for f in range(1, int(3.0 * fps)):
             scene.frame_set(f)
             jaw.append(key.key_blocks["jawOpen"].value)
+            turn.append(2 * np.degrees(np.arccos(min(abs(rig.pose.bones["head"].rotation_quaternion[0]), 1.0))))
+        assert 0.1 < max(turn) < 10
         jaw = np.array(jaw)
         silence = jaw[: int(0.9 * fps)]                      # "sil" until 0.95 s (a click at 0.45 s)
         assert (silence < 0.1).mean() >= 0.75
@@ -429,6 +433,9 @@ def test_lipsync_from_a_recording(avatar):
         assert any(s.type == "SOUND" and s.frame_start == 1 for s in strips)
     finally:
         key.animation_data.action = None
+        rig.animation_data.action = None
+        for bone in rig.pose.bones:
+            bone.rotation_quaternion = (1, 0, 0, 0)
         for kb in key.key_blocks[1:]:
             kb.value = 0.0
         scene.frame_set(1)

@@ -10,8 +10,8 @@ Prints:
 * the head's motion range (the largest of its nod, tilt and turn max - min, degrees; mean
   over the clips) per expressiveness (0, 0.5, 1) and emotion;
 * blinks, saccades and brow lifts a minute on the minute of speech;
-* the time of the whole lip sync (phones, voice, motion) for that minute, and of the motion
-  alone.
+* the time of the whole lip sync (phones, voice, motion) for that minute, of the voice
+  analysis and of the motion alone, wall and CPU (the machine may be shared).
 
     .venv/bin/python bench/lipsync_alive.py
 """
@@ -129,15 +129,22 @@ def run(all_takes):
             blinks, saccades, brows = counts_per_minute(moving, FPS)
             print(f"  {emotion:<8} blinks {blinks:4.1f}/min, saccades {saccades:4.1f}/min, brow lifts {brows:4.1f}/min")
         for expressiveness in (0.0, 0.5):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             lipsync.lipsync(path, FPS, lipsync.MOUTH_KEYS + voice_motion.FACE_KEYS, expressiveness=expressiveness)
-            whole = time.perf_counter() - t0
-            print(f"  whole lip sync at expressiveness {expressiveness}: {whole:.2f} s "
-                  f"({whole / duration * 60:.2f} s per 60 s of audio)")
-        t0 = time.perf_counter()
-        voice_motion.motion(voice.analyse(lipsync.load_audio(path)), duration, FPS, phones, SEED, 0.5, "calm")
-        alone = time.perf_counter() - t0
-        print(f"  voice analysis and motion alone: {alone:.2f} s ({alone / duration * 60:.2f} s per 60 s)")
+            report(f"whole lip sync at expressiveness {expressiveness}", t0, c0, duration)
+        pcm = lipsync.load_audio(path)
+        t0, c0 = time.perf_counter(), time.process_time()
+        v = voice.analyse(pcm)
+        report("voice analysis", t0, c0, duration)
+        t0, c0 = time.perf_counter(), time.process_time()
+        voice_motion.motion(v, duration, FPS, phones, SEED, 0.5, "calm")
+        report("motion", t0, c0, duration)
+
+
+def report(what, wall_start, cpu_start, duration):
+    """Wall and CPU seconds (CPU: what an idle machine's wall would be, these steps use one core)."""
+    wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
+    print(f"  {what}: {wall:.2f} s wall, {cpu:.2f} s CPU ({cpu / duration * 60:.2f} s CPU per 60 s of audio)")
 
 
 if __name__ == "__main__":

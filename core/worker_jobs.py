@@ -59,8 +59,8 @@ def lipsync(audio, fps, out_path, transcript=None, seed=0, expressiveness=0.5, e
     written to ``out_path`` (.npz: "bone_names" and their "bone_rotations" (bones, frames, 3, 3))."""
     from . import lipsync as lip, voice_motion
     names = lip.MOUTH_KEYS + (voice_motion.FACE_KEYS if expressiveness > 0 else [])
-    weights, phones, warnings, bones = lip.lipsync(audio, fps, names, transcript, int(seed),
-                                                   float(expressiveness), emotion)
+    weights, phones, warnings, bones = lip.lipsync(audio, fps, names, transcript, seed=int(seed),
+                                                   expressiveness=float(expressiveness), emotion=emotion)
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              phones=np.array([p for p, _, _ in phones]),
              phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2),
@@ -119,7 +119,8 @@ def _variant(args, progress):
 
 def _lipsync_job(args, progress):
     return lipsync(args["audio"], float(args["fps"]), args["out_path"], args.get("transcript"),
-                   args.get("seed", 0), args.get("expressiveness", 0.5), args.get("emotion", "calm"))
+                   seed=args.get("seed", 0), expressiveness=args.get("expressiveness", 0.5),
+                   emotion=args.get("emotion", "calm"))
 
 
 def _track(args, progress):

@@ -130,11 +130,11 @@ def merge_crowds(context, blend_files):
 
 
 # -- animation ---------------------------------------------------------------------------------
-def lipsync_job(context, rig, audio, transcript="", life=True, seed=0, expressiveness=0.5, emotion="calm"):
+def lipsync_job(context, rig, audio, transcript="", seed=0, expressiveness=0.5, emotion="calm"):
     """Animate ``rig``'s mouth from a speech recording, from the current frame, and put the
     sound in the sequencer; ``transcript`` is what is said (or a .txt file holding it). The
     head, brows, lids and eyes move with the voice as much as ``expressiveness`` says (0..1;
-    0, or ``life`` False: the lips alone), with the face and pace of ``emotion`` (one of
+    0: the lips alone), with the face and pace of ``emotion`` (one of
     core.voice_motion.EMOTIONS: calm, happy, serious, excited), drawn from ``seed``. The
     job's result is a report: frames, the action's name, warnings."""
     head = lookups.avatar_head(rig)
@@ -148,7 +148,7 @@ def lipsync_job(context, rig, audio, transcript="", life=True, seed=0, expressiv
     start = scene.frame_current
     return jobs.WorkerJob("lipsync", lambda data: animation.key_lipsync(bpy.context.scene, rig, head, data, audio, start),
                           arrays=True, audio=audio, fps=animation.scene_fps(scene), transcript=transcript,
-                          seed=int(seed), expressiveness=float(expressiveness) if life else 0.0, emotion=emotion)
+                          seed=int(seed), expressiveness=float(expressiveness), emotion=emotion)
 
 
 def lipsync(context, rig, audio, **options):

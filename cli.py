@@ -187,8 +187,8 @@ def livelink(args):
 def lipsync(args):
     """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
     _animate(args, lambda api, context, rig: api.lipsync(
-        context, rig, os.path.abspath(args.audio), transcript=args.transcript or "", life=not args.no_life,
-        seed=args.seed))
+        context, rig, os.path.abspath(args.audio), transcript=args.transcript or "", seed=args.seed,
+        expressiveness=args.expressiveness, emotion=args.emotion))
 
 
 def track(args):
@@ -420,8 +420,10 @@ def main(argv=None):
     p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
     p.add_argument("--out", required=True, help="the .blend to write")
     p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it")
-    p.add_argument("--no-life", action="store_true", help="no blinks and brow raises")
-    p.add_argument("--seed", type=int, default=0, help="seed of the blink and brow timing")
+    p.add_argument("--expressiveness", type=float, default=0.5, metavar="0..1",
+                   help="how much the head, brows, lids and eyes move with the voice (0: the lips alone; default 0.5)")
+    p.add_argument("--emotion", default="calm", help="the face and pace of the motion: calm (default), happy, serious or excited")
+    p.add_argument("--seed", type=int, default=0, help="seed of the blinks, glances and head motion")
     p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
     p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
     p = sub.add_parser("track", help="animate an avatar from a video of a face")

@@ -50,14 +50,20 @@ class LIKENESS_OT_lipsync(_AnimationJob, bpy.types.Operator):
     transcript: bpy.props.StringProperty(
         name="Transcript", description="What is said (or the path of a .txt holding it): the phones are "
         "then aligned to these words instead of recognised. Leave empty to recognise them")
-    life: bpy.props.BoolProperty(name="Blinks and Brows", default=True,
-                                 description="Add blinks and brow raises at phrase starts, so a long take does not stare")
+    expressiveness: bpy.props.FloatProperty(
+        name="Expressiveness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",
+        description="How much the head nods and turns, the brows lift, the eyes blink and glance with the "
+        "voice (0: the lips alone, the head still)")
+    emotion: bpy.props.EnumProperty(
+        name="Emotion", description="The face and pace the motion takes", default="calm",
+        items=[("calm", "Calm", "Small, slow motion"), ("happy", "Happy", "A slight smile, livelier brows"),
+               ("serious", "Serious", "Lowered brows, few lifts"), ("excited", "Excited", "Bigger, faster motion, wide eyes")])
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
-                                description="Another seed gives other blink and brow timings")
+                                description="Another seed gives other blinks, glances and head motion")
 
     def make_job(self, context):
         return api.lipsync_job(context, self.rig(context), self.filepath, transcript=self.transcript,
-                               life=self.life, seed=self.seed)
+                               seed=self.seed, expressiveness=self.expressiveness, emotion=self.emotion)
 
 
 class LIKENESS_OT_track_video(_AnimationJob, bpy.types.Operator):

@@ -10,13 +10,18 @@ mouth moves before the sound starts), then the curves are smoothed over time so
 neighbouring visemes blend. Silence closes the mouth.
 
 "Life" adds seeded blinks and brow raises at phrase starts, so a long take does not stare.
+
+The recogniser knows US English only, so ``language`` says what is spoken: for English the
+phones give the mouth's shapes and the sound itself (core/voice_mouth.py) says when the mouth
+is open and how far; any other language is lip-synced from the sound alone. A sung take
+(most of its voiced frames in long steady notes) also lifts the inner brows with its pitch.
 """
 import os
 import re
 
 import numpy as np
 
-from . import expressions
+from . import expressions, voice, voice_mouth
 from .errors import BadAudio, BadTranscript, NoSpeech
 
 RATE = 16000
@@ -186,7 +191,8 @@ def weights_per_frame(phones, duration_s, fps, names):
         weights = VISEMES.get(phone.rstrip("012"), {})
         active = (times >= start) & (times < end)
         for name, value in weights.items():
-            out[active, index[name]] = value
+            if name in index:
+                out[active, index[name]] = value
     sigma = SMOOTH_S * fps
     if sigma > 0.3:
         radius = int(np.ceil(3 * sigma))
@@ -226,17 +232,51 @@ def life(phones, duration_s, fps, seed):
             "browOuterUpLeft": 0.6 * brow, "browOuterUpRight": 0.6 * brow}
 
 
-def lipsync(path, fps, names, transcript=None, life_seed=None):
-    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``, the phones and
-    warnings. With ``transcript`` the phones are aligned to its words; with ``life_seed`` the
-    LIFE_KEYS among ``names`` get blinks and brow raises."""
+def is_english(language):
+    return (language or "en").lower().replace("_", "-").split("-")[0] in ("en", "eng")
+
+
+def blend(phone_weights, acoustic, sounding, names):
+    """English: the phones' shapes, held open only while the voice sounds; where the phones
+    say silence but the voice sounds, or the sound opens the jaw further, the sound's."""
+    out = phone_weights * sounding[:, None]
+    silent = phone_weights.max(1) < 0.05
+    out[silent] = np.maximum(out[silent], acoustic[silent])
+    if "jawOpen" in names:
+        jaw = names.index("jawOpen")
+        out[:, jaw] = np.maximum(out[:, jaw], acoustic[:, jaw])
+    return out
+
+
+def lipsync(path, fps, names, transcript=None, life_seed=None, language="en"):
+    """Per-frame ARKit weights (frames, len(names)) for the speech or song in ``path``, the
+    phones and warnings. ``language`` is an ISO code: English ("en", "en-US", ...) blends the
+    recognised (or, with ``transcript``, aligned) phones with the sound; any other language
+    uses the sound alone, ignores a transcript (English only) with a warning, and returns
+    "SPEECH"/"SIL" spans as its phones. With ``life_seed`` the LIFE_KEYS among ``names`` get
+    blinks and brow raises; a sung take adds its pitch to browInnerUp when ``names`` has it."""
     pcm = load_audio(path)
-    phones, warnings = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
-    warnings = noise_warning(pcm) + warnings
+    _check_speech(pcm)
+    warnings = noise_warning(pcm)
     duration = len(pcm) / RATE
-    weights = weights_per_frame(phones, duration, fps, names)
+    count = int(np.ceil(duration * fps)) + 1
+    sound = voice.analyse(pcm)
+    cues = voice_mouth.cues(sound)
+    acoustic = voice_mouth.weights_per_frame(sound, fps, names, count, cues)
+    if is_english(language):
+        phones, told = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
+        warnings += told
+        weights = blend(weights_per_frame(phones, duration, fps, names), acoustic,
+                        voice_mouth.sounding(sound, fps, count, cues), names)
+    else:
+        if transcript and transcript.strip():
+            warnings.append(f"The transcript was ignored: transcripts are English only, and the language is {language}.")
+        phones, weights = voice_mouth.segments(cues), acoustic
     if life_seed is not None:
         for name, curve in life(phones, duration, fps, life_seed).items():
             if name in names:
                 weights[:, names.index(name)] = curve[:len(weights)]
+    if "browInnerUp" in names and voice_mouth.is_sung(sound, cues.notes):
+        k = names.index("browInnerUp")
+        weights[:, k] = np.maximum(weights[:, k], voice_mouth.brows(sound, fps, count))
     return weights, phones, warnings

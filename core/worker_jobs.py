@@ -53,12 +53,13 @@ def hair_style(in_path, name, parting, fringe, out_path, seed=0):
     return {"path": out_path, "guides": int(len(guides))}
 
 
-def lipsync(audio, fps, out_path, transcript=None, life_seed=None):
-    """Per-frame ARKit weights for the speech in ``audio`` (aligned to ``transcript`` when
-    given; with blinks and brows when ``life_seed`` is not None), written to ``out_path`` (.npz)."""
+def lipsync(audio, fps, out_path, transcript=None, life_seed=None, language="en"):
+    """Per-frame ARKit weights for the speech or song in ``audio``, spoken in ``language`` (an
+    ISO code; English is aligned to ``transcript`` when given; with blinks and brows when
+    ``life_seed`` is not None), written to ``out_path`` (.npz)."""
     from . import lipsync as lip
     names = lip.MOUTH_KEYS + (lip.LIFE_KEYS if life_seed is not None else [])
-    weights, phones, warnings = lip.lipsync(audio, fps, names, transcript, life_seed)
+    weights, phones, warnings = lip.lipsync(audio, fps, names, transcript, life_seed, language)
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              phones=np.array([p for p, _, _ in phones]),
              phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2),
@@ -116,7 +117,7 @@ def _variant(args, progress):
 
 def _lipsync_job(args, progress):
     return lipsync(args["audio"], float(args["fps"]), args["out_path"], args.get("transcript"),
-                            args.get("life_seed"))
+                   args.get("life_seed"), args.get("language") or "en")
 
 
 def _track(args, progress):

@@ -46,7 +46,12 @@ def flutter(jaw, fps):
 
 
 def main():
-    take = speech_synth.song()
+    for vibrato in ({}, {"vibrato_st": 1.0, "vibrato_hz": 7.0, "tremolo": 0.3}):
+        print(f"vibrato {vibrato or 'of ±0.5 semitone and ±10 % at 5.5 Hz'}")
+        sing(speech_synth.song(**vibrato))
+
+
+def sing(take):
     with tempfile.TemporaryDirectory() as tmp:
         path = speech_synth.write_wav(os.path.join(tmp, "song.wav"), take.pcm)
         t0 = time.perf_counter()
@@ -61,7 +66,7 @@ def main():
           f"{elapsed / take.duration:.3f} s per second of audio")
     report(jaw, weights, take)
     before = lipsync.weights_per_frame(lipsync.phonemes(take.pcm), take.duration, FPS, lipsync.MOUTH_KEYS)
-    print("before: the English phone recogniser's phones")
+    print("before: the English phone recogniser's phones:")
     report(before[:, [lipsync.MOUTH_KEYS.index(n) for n in ("jawOpen", "mouthPucker", "mouthStretchLeft")]][:, 0],
            before[:, [lipsync.MOUTH_KEYS.index(n) for n in ("jawOpen", "mouthPucker", "mouthStretchLeft")]], take)
 

@@ -36,9 +36,11 @@ HIGH_BAND_HZ = 2500.0              # fricative noise lies above this
 CLOSURE_S = (0.02, 0.16)           # a stop's silent closure inside speech
 SMOOTH_S = 0.015                    # std of the Gaussian smoothing speech curves
 NOTE_SMOOTH_S = 0.07               # within a note: 5.5 Hz vibrato attenuated ~40x, 3 Hz kept
+NOTE_HOLD_S = 0.3                  # a sung vowel's formants: the median over this long
 NOTE_MIN_S = 0.3                   # a steady pitch this long is a sustained note
-NOTE_WINDOW_S = 0.25               # pitch steadiness is judged over this window ...
-NOTE_SPREAD_ST = 1.6               # ... whose 10-90 % pitch range stays under this (vibrato ±0.5)
+VIBRATO_SMOOTH_S = 0.06           # pitch smoothed so: a 5-7 Hz vibrato shrinks 6-30 fold
+NOTE_WINDOW_S = 0.25               # steadiness is judged over this window ...
+NOTE_SPREAD_ST = 0.8               # ... whose 10-90 % smoothed pitch range stays under this
 SUNG_SHARE = 0.5                   # a take is sung when this share of its voiced frames is in notes
 BROW_MAX, BROW_FULL_ST = 0.3, 7.0  # brows up by BROW_MAX a fifth above the take's median pitch
 
@@ -142,10 +144,12 @@ def formants(v):
 
 
 def _notes(v):
-    """[(start, end)] frames of sustained notes: voiced stretches whose pitch stays within a
-    narrow band (vibrato included) for at least NOTE_MIN_S."""
+    """[(start, end)] frames of sustained notes: voiced stretches whose pitch, smoothed over
+    vibrato, stays within a narrow band for at least NOTE_MIN_S."""
     voiced = v.f0 > 0
-    semis = np.where(voiced, 12 * np.log2(np.maximum(v.f0, 1.0) / 440.0), np.nan)
+    semis = 12 * np.log2(np.maximum(v.f0, 1.0) / 440.0) * voiced
+    weight = _gauss(voiced.astype(float), VIBRATO_SMOOTH_S * FRAME_RATE)
+    semis = np.where(voiced, _gauss(semis, VIBRATO_SMOOTH_S * FRAME_RATE) / np.maximum(weight, 1e-9), np.nan)
     half = int(NOTE_WINDOW_S * FRAME_RATE / 2)
     padded = np.pad(semis, half, constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
@@ -188,16 +192,24 @@ def cues(v):
     return Cues(o, f1, f2, fricative, high_share, closure, _notes(v))
 
 
+def _running_median(f, half):
+    """The median of the measured (non-zero) values within ``half`` frames of each frame."""
+    padded = np.pad(np.where(f > 0, f, np.nan), half, constant_values=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # windows with nothing measured
+        held = np.nanmedian(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+    return np.nan_to_num(held, nan=0.0)
+
+
 def _hold_notes(c, o):
-    """Within each note: the loudness envelope smoothed below vibrato rates, the vowel's
-    formants held at their median over the note."""
+    """Within each note: the loudness envelope smoothed below vibrato rates, the formants held
+    at their running median over NOTE_HOLD_S (a slurred note may change its vowel)."""
     f1, f2 = c.f1.copy(), c.f2.copy()
+    half = int(NOTE_HOLD_S * FRAME_RATE / 2)
     for a, b in c.notes:
         o[a:b] = _gauss(o[a:b], NOTE_SMOOTH_S * FRAME_RATE)
         for f in (f1, f2):
-            measured = f[a:b][f[a:b] > 0]
-            if len(measured):
-                f[a:b] = np.median(measured)
+            f[a:b] = _running_median(f[a:b], half)
     return o, f1, f2
 
 

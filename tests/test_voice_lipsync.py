@@ -16,9 +16,10 @@ def frames(span, count):
     return np.arange(int(np.ceil(span[0] * FPS)), min(int(np.ceil(span[1] * FPS)), count))
 
 
-@pytest.fixture(scope="module")
-def song(tmp_path_factory):
-    take = speech_synth.song()
+@pytest.fixture(scope="module", params=[{}, {"vibrato_st": 1.0, "vibrato_hz": 7.0, "tremolo": 0.3}],
+                ids=["vibrato 5.5 Hz", "wide vibrato 7 Hz"])
+def song(request, tmp_path_factory):
+    take = speech_synth.song(**request.param)
     path = speech_synth.write_wav(tmp_path_factory.mktemp("song") / "la.wav", take.pcm)
     return take, lipsync.lipsync(path, FPS, NAMES, language="it")
 

@@ -172,9 +172,10 @@ def _resonate(x, freqs, bws, rate=RATE):
     return x
 
 
-def _note(midi, dur_s, vowel, rng, vibrato_st=0.5, vibrato_hz=5.5, consonant_s=0.07, level=6000.0):
+def _note(midi, dur_s, vowel, rng, vibrato_st=0.5, vibrato_hz=5.5, tremolo=0.1, consonant_s=0.07, level=6000.0):
     """One sung syllable: a brief /l/ (low, closed formants at a lower level) gliding into the
-    vowel, then the vowel held at the note's pitch with vibrato (pitch and a little amplitude)."""
+    vowel, then the vowel held at the note's pitch with vibrato: ±``vibrato_st`` semitones of
+    pitch and ±``tremolo`` of amplitude at ``vibrato_hz``."""
     n = int(dur_s * RATE)
     t = np.arange(n) / RATE
     depth = np.clip(t / 0.3, 0, 1) * vibrato_st           # vibrato grows after the onset, as sung
@@ -187,14 +188,14 @@ def _note(midi, dur_s, vowel, rng, vibrato_st=0.5, vibrato_hz=5.5, consonant_s=0
     mix = np.clip((np.arange(n) - c) / (0.03 * RATE), 0, 1)
     voice = (1 - mix) * 0.3 * l_part + mix * vowel_part
     envelope = np.minimum(np.clip(t / 0.02, 0, 1), np.clip((dur_s - t) / 0.06, 0, 1))
-    envelope *= 1 + 0.1 * depth / max(vibrato_st, 1e-9) * wobble
+    envelope *= 1 + tremolo * np.clip(t / 0.3, 0, 1) * wobble
     voice *= envelope
     return voice / (np.abs(vowel_part).max() + 1e-9) * level, c / RATE
 
 
-def song(phrases=None, gap_s=0.8, lead_s=0.5, seed=0):
+def song(phrases=None, gap_s=0.8, lead_s=0.5, seed=0, **vibrato):
     """Sung phrases [[(midi note, seconds, vowel), ...], ...] (a default tune of 0.5-2 s notes)
-    with ``gap_s`` of silence between phrases. ``Take.vowels`` holds each note's vowel span
+    with ``gap_s`` of silence between phrases; ``vibrato`` as ``_note`` takes it. ``Take.vowels`` holds each note's vowel span
     (after its consonant), ``Take.pauses`` the silences."""
     phrases = phrases or [[(60, 0.6, "a"), (62, 0.6, "a"), (64, 1.2, "o"), (67, 2.0, "a")],
                           [(69, 0.8, "e"), (67, 0.5, "i"), (65, 1.5, "u"), (64, 1.0, "a")],
@@ -204,7 +205,7 @@ def song(phrases=None, gap_s=0.8, lead_s=0.5, seed=0):
     take.pauses.append((0.0, lead_s))
     for k, notes in enumerate(phrases):
         for midi, dur, vowel in notes:
-            audio, consonant = _note(midi, dur, vowel, rng)
+            audio, consonant = _note(midi, dur, vowel, rng, **vibrato)
             take.vowels.append((t + consonant, t + dur))
             take.phones.append((vowel, t + consonant, t + dur))
             parts.append(audio)

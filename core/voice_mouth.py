@@ -23,30 +23,26 @@ import numpy as np
 from . import voice as voice_mod
 
 FRAME_RATE = 1.0 / voice_mod.HOP_S
-EMPHASISED = True
 JAW_GAMMA = 0.7                    # the jaw opens early in a syllable and stays: weak vowels still show
 FLOOR_PCT, LEVEL_PCT = 5, 95       # the recording's noise floor and speech level (percentiles)
 OPEN_AT = 0.4                      # the mouth starts opening this far from floor to level ...
 DYNAMIC_RANGE_DB = 30.0            # ... but never lower than this under the speech level
 FULL_BELOW_DB = 8.0                # fully open this far under the speech level
 LPC_ORDER = 16
-F1_RANGE, F2_RANGE = (250.0, 850.0), (800.0, 2400.0)
+F1_RANGE = (250.0, 850.0)          # F1 from a close vowel (i, u) to an open one (a)
 ROUND_F2, SPREAD_F2 = (1050.0, 800.0), (1600.0, 2300.0)   # F2 from no effect to full effect
-HIGH_BAND_HZ = 2500.0              # fricative noise lies above this
+HIGH_BAND_HZ = 2500.0              # a fricative's noise lies mostly above this
+HISS_CENTROID_HZ = (2500.0, 6000.0)  # spectral centroid from sh (funnelled) to s (spread)
 CLOSURE_S = (0.02, 0.16)           # a stop's silent closure inside speech
-SMOOTH_S = 0.015                    # std of the Gaussian smoothing speech curves
+SMOOTH_S = 0.015                   # std of the Gaussian smoothing speech curves
 NOTE_SMOOTH_S = 0.07               # within a note: 5.5 Hz vibrato attenuated ~40x, 3 Hz kept
 NOTE_HOLD_S = 0.3                  # a sung vowel's formants: the median over this long
 NOTE_MIN_S = 0.3                   # a steady pitch this long is a sustained note
-VIBRATO_SMOOTH_S = 0.06           # pitch smoothed so: a 5-7 Hz vibrato shrinks 6-30 fold
+VIBRATO_SMOOTH_S = 0.06            # pitch smoothed so: a 5-7 Hz vibrato shrinks 6-30 fold
 NOTE_WINDOW_S = 0.25               # steadiness is judged over this window ...
 NOTE_SPREAD_ST = 0.8               # ... whose 10-90 % smoothed pitch range stays under this
 SUNG_SHARE = 0.5                   # a take is sung when this share of its voiced frames is in notes
 BROW_MAX, BROW_FULL_ST = 0.3, 7.0  # brows up by BROW_MAX a fifth above the take's median pitch
-
-MOUTH_NAMES = ("jawOpen", "mouthFunnel", "mouthPucker", "mouthPressLeft", "mouthPressRight", "mouthClose",
-               "mouthRollLower", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthStretchLeft",
-               "mouthStretchRight", "tongueOut")
 
 
 @dataclass
@@ -56,7 +52,7 @@ class Cues:
     f1: np.ndarray
     f2: np.ndarray
     fricative: np.ndarray
-    high_share: np.ndarray        # share of a fricative's energy above HIGH_BAND_HZ .. of 8 kHz
+    hiss: np.ndarray              # a fricative's pitch: 0 sh-like .. 1 s-like
     closure: np.ndarray
     notes: list                   # [(first frame, end frame)] of sustained notes
 
@@ -101,9 +97,11 @@ def levels(db):
 
 
 def openness(v):
-    """0 (closed) .. 1 (open) per frame from loudness against the recording's levels; unvoiced
-    frames open at most a third."""
-    db = loudness(v, EMPHASISED)
+    """0 (closed) .. 1 (open) per frame from the emphasised loudness against the recording's
+    levels (silence frames closed: praatio 93.7 % against 87.3 % with the plain loudness,
+    espeak-ng's seven languages 98.5 % against 97.7 %; every word and vowel still opens);
+    unvoiced frames open a third."""
+    db = loudness(v, emphasised=True)
     floor, level = levels(db)
     start = max(floor + OPEN_AT * (level - floor), level - DYNAMIC_RANGE_DB)
     full = max(level - FULL_BELOW_DB, start + 1.0)
@@ -169,6 +167,7 @@ def is_sung(v, notes=None):
 
 
 def cues(v):
+    """The ``Cues`` of a ``voice.Voice``."""
     o = openness(v)
     f1, f2 = formants(v)
     voiced = v.voicing > 0.5
@@ -180,7 +179,7 @@ def cues(v):
     audible = db > floor + 0.25 * (level - floor)
     fricative = (~voiced & audible & (high > 0.5)).astype(float)
     centroid = (v.power * v.freqs).sum(1) / total
-    high_share = np.clip((centroid - 2500.0) / 3500.0, 0, 1)
+    hiss = np.clip((centroid - HISS_CENTROID_HZ[0]) / (HISS_CENTROID_HZ[1] - HISS_CENTROID_HZ[0]), 0, 1)
     # a stop: a short closed stretch between sounding frames, ended by a jump in loudness
     closure = np.zeros(len(o))
     closed = o < 0.05
@@ -189,7 +188,7 @@ def cues(v):
             continue
         if db[min(b + 2, len(o) - 1)] - db[b - 1] > 10.0:
             closure[a:b] = 1.0
-    return Cues(o, f1, f2, fricative, high_share, closure, _notes(v))
+    return Cues(o, f1, f2, fricative, hiss, closure, _notes(v))
 
 
 def _running_median(f, half):
@@ -222,7 +221,8 @@ def _fill(f, default):
 
 
 def weights_10ms(v, c=None):
-    """{ARKit name: per-10 ms weights} of the mouth, from the sound."""
+    """{ARKit name: per-10 ms weights} of the mouth, from the sound. mouthRollLower and
+    tongueOut (f, v, th) are left to the phones: these cues cannot tell them apart."""
     c = cues(v) if c is None else c
     o = _gauss(c.openness, SMOOTH_S * FRAME_RATE)
     o, f1, f2 = _hold_notes(c, o)
@@ -237,13 +237,11 @@ def weights_10ms(v, c=None):
     w = {
         "jawOpen": o ** JAW_GAMMA * (0.3 + 0.4 * height) * (1 - 0.5 * rounding) * (1 - closure),
         "mouthPucker": sounding * 0.6 * rounding,
-        "mouthFunnel": sounding * (0.35 * rounding + 0.4 * fric * (1 - c.high_share)),
-        "mouthStretchLeft": sounding * 0.4 * spread + 0.2 * fric * c.high_share,
+        "mouthFunnel": sounding * (0.35 * rounding + 0.4 * fric * (1 - c.hiss)),
+        "mouthStretchLeft": sounding * 0.4 * spread + 0.2 * fric * c.hiss,
         "mouthPressLeft": 0.5 * closure,
         "mouthClose": 0.2 * closure,
-        "mouthRollLower": np.zeros(len(o)),
         "mouthUpperUpLeft": 0.15 * fric,
-        "tongueOut": np.zeros(len(o)),
     }
     w["mouthStretchRight"] = w["mouthStretchLeft"]
     w["mouthPressRight"] = w["mouthPressLeft"]

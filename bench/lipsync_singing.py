@@ -1,6 +1,7 @@
 """Lip sync of song: a synthesised singer (tools/speech_synth.song: Rosenberg glottal pulses
 through vowel formants, "la"-like syllables on notes of 0.5-2 s with a ±0.5 semitone vibrato
-at 5.5 Hz, silences between phrases), from the sound alone.
+at 5.5 Hz, silences between phrases; then again with a wide, fast vibrato: ±1 semitone and
+±30 % loudness at 7 Hz), from the sound alone, and with the English phones (before).
 
 Per note: the share of its vowel's frames with the mouth open (jawOpen above 0.15; target at
 least 95 %), the open/close transitions per second on the note (flutter; a steady note should

@@ -55,7 +55,10 @@ _LOCK = threading.Lock()
 def _engine():
     """The library, its output rate and the buffers its callback fills (one engine a process)."""
     if not _ENGINE:
-        lib = ctypes.CDLL("libespeak-ng.so.1")
+        try:
+            lib = ctypes.CDLL("libespeak-ng.so.1")
+        except OSError:
+            raise RuntimeError("espeak-ng is not installed (make setup installs it: apt-get install espeak-ng)") from None
         rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, None, _PHONEME_EVENTS | _IPA)
         if rate <= 0:
             raise RuntimeError("espeak-ng could not start (is its data installed?)")

@@ -253,8 +253,10 @@ def lipsync(path, fps, names, transcript=None, life_seed=None, language="en"):
     phones and warnings. ``language`` is an ISO code: English ("en", "en-US", ...) blends the
     recognised (or, with ``transcript``, aligned) phones with the sound; any other language
     uses the sound alone, ignores a transcript (English only) with a warning, and returns
-    "SPEECH"/"SIL" spans as its phones. With ``life_seed`` the LIFE_KEYS among ``names`` get
-    blinks and brow raises; a sung take adds its pitch to browInnerUp when ``names`` has it."""
+    "SPEECH"/"SIL" spans as its phones. A sung take without a transcript uses the sound alone
+    in English too (the recogniser hears garbage in song; the formants give the sung vowels).
+    With ``life_seed`` the LIFE_KEYS among ``names`` get blinks and brow raises; a sung take
+    adds its pitch to browInnerUp (the larger of the two) whenever ``names`` has it."""
     pcm = load_audio(path)
     _check_speech(pcm)
     warnings = noise_warning(pcm)
@@ -263,20 +265,22 @@ def lipsync(path, fps, names, transcript=None, life_seed=None, language="en"):
     sound = voice.analyse(pcm)
     cues = voice_mouth.cues(sound)
     acoustic = voice_mouth.weights_per_frame(sound, fps, names, count, cues)
-    if is_english(language):
-        phones, told = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
+    sung = voice_mouth.is_sung(sound, cues.notes)
+    text = (transcript or "").strip()
+    if is_english(language) and (text or not sung):
+        phones, told = aligned_phonemes(pcm, text) if text else (phonemes(pcm), [])
         warnings += told
         weights = blend(weights_per_frame(phones, duration, fps, names), acoustic,
                         voice_mouth.sounding(sound, fps, count, cues), names)
     else:
-        if transcript and transcript.strip():
+        if text and not is_english(language):
             warnings.append(f"The transcript was ignored: transcripts are English only, and the language is {language}.")
         phones, weights = voice_mouth.segments(cues), acoustic
     if life_seed is not None:
         for name, curve in life(phones, duration, fps, life_seed).items():
             if name in names:
                 weights[:, names.index(name)] = curve[:len(weights)]
-    if "browInnerUp" in names and voice_mouth.is_sung(sound, cues.notes):
+    if "browInnerUp" in names and sung:
         k = names.index("browInnerUp")
         weights[:, k] = np.maximum(weights[:, k], voice_mouth.brows(sound, fps, count))
     return weights, phones, warnings

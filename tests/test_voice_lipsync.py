@@ -66,6 +66,13 @@ def test_sung_notes_hold_the_mouth_open_without_flutter(song):
     assert (jaw[pause] < 0.1).mean() >= 0.9
 
 
+def test_english_song_is_lip_synced_from_the_sound(song, tmp_path):
+    """Without a transcript an English song skips the phone recogniser (garbage on song)."""
+    take, (weights, _, _) = song
+    english, phones, _ = lipsync.lipsync(speech_synth.write_wav(tmp_path / "la.wav", take.pcm), FPS, NAMES)
+    assert {p for p, _, _ in phones} == {"SIL", "SPEECH"} and np.array_equal(english, weights)
+
+
 def test_sung_vowels_keep_their_shape(song):
     take, (weights, _, _) = song
     mean = {}

@@ -150,12 +150,12 @@ def _notes(v):
     semis = np.where(voiced, _gauss(semis, VIBRATO_SMOOTH_S * FRAME_RATE) / np.maximum(weight, 1e-9), np.nan)
     half = int(NOTE_WINDOW_S * FRAME_RATE / 2)
     padded = np.pad(semis, half, constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    share = np.isfinite(windows).mean(1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)          # all-unvoiced windows
-        spread = np.nanpercentile(windows, 90, axis=1) - np.nanpercentile(windows, 10, axis=1)
-    steady = voiced & (share > 0.8) & (np.nan_to_num(spread, nan=99.0) < NOTE_SPREAD_ST)
+    windows = np.sort(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)   # NaNs last
+    measured = np.isfinite(windows).sum(1)
+    last = np.maximum(measured - 1, 0)
+    p10 = np.take_along_axis(windows, (0.1 * last).astype(int)[:, None], 1)[:, 0]
+    p90 = np.take_along_axis(windows, np.ceil(0.9 * last).astype(int)[:, None], 1)[:, 0]
+    steady = voiced & (measured > 0.8 * windows.shape[1]) & (np.nan_to_num(p90 - p10, nan=99.0) < NOTE_SPREAD_ST)
     return [(a, b) for a, b in _runs(steady) if b - a >= NOTE_MIN_S * FRAME_RATE]
 
 

@@ -81,7 +81,8 @@ def report(jaw, weights, take):
         print(f"note '{vowel}' {b - a:.2f} s: open {(jaw[frames] > OPEN).mean() * 100:5.1f} % of frames, "
               f"jawOpen {jaw[frames].min():.2f}..{jaw[frames].max():.2f}, pucker {weights[frames, 1].mean():.2f}, "
               f"stretch {weights[frames, 2].mean():.2f}; {per_s:.1f} open/close transitions per s")
-    print(f"fastest open/close cycle within a note: {fastest:.1f} Hz")
+    print(f"fastest open/close cycle within a note: {fastest:.1f} Hz; over the whole take "
+          f"{flutter(jaw, FPS)[1]:.1f} Hz")
     pause = np.concatenate([np.arange(int(np.ceil(a * FPS)), min(int(np.ceil(b * FPS)), len(jaw))) for a, b in take.pauses])
     print(f"gaps between phrases closed: {(jaw[pause] < CLOSED).mean() * 100:.1f} % of frames")
 

@@ -8,16 +8,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.likeness-setup
 WEB_STAMP := node_modules/.likeness-setup
 CHROMIUM := /usr/bin/chromium
+ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BLENDER_EXT = $(PY) $(wildcard $(VENV)/lib/python3.11/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py)
 ZIP := dist/likeness-$(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml).zip
 
 .PHONY: setup demo test test-fast test-main matrix extension clean
-# The fast tier: core and worker-protocol tests without Blender (about 35 s here).
-FAST_TESTS := tests/test_colour_difference.py tests/test_core_same_person.py tests/test_core_hair_strands.py tests/test_core_lipsync.py \
+# The fast tier: core and worker-protocol tests without Blender (about a minute here).
+FAST_TESTS := tests/test_colour_difference.py tests/test_core_same_person.py tests/test_core_hair_strands.py tests/test_core_lipsync.py tests/test_voice_lipsync.py tests/test_voice_motion.py \
               tests/test_runtime.py tests/test_worker.py
 
+# Speech in six languages for the lip-sync tests and benches is synthesised by Debian's
+# espeak-ng (tools/speech_synth.py drives libespeak-ng.so.1 for its phoneme timings).
 setup: $(STAMP) $(WEB_STAMP)
+	[ -x $(ESPEAK) ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends espeak-ng; }
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (bpy 5.0.1)"'

@@ -130,9 +130,10 @@ def merge_crowds(context, blend_files):
 
 
 # -- animation ---------------------------------------------------------------------------------
-def lipsync_job(context, rig, audio, transcript="", seed=0, expressiveness=0.5, emotion="calm"):
+def lipsync_job(context, rig, audio, transcript="", seed=0, expressiveness=0.5, emotion="calm", language="en"):
     """Animate ``rig``'s mouth from a speech recording, from the current frame, and put the
-    sound in the sequencer; ``transcript`` is what is said (or a .txt file holding it). The
+    sound in the sequencer; ``transcript`` is what is said (or a .txt file holding it, English
+    only); ``language`` an ISO code (not English: the mouth follows the sound alone). The
     head, brows, lids and eyes move with the voice as much as ``expressiveness`` says (0..1;
     0: the lips alone), with the face and pace of ``emotion`` (one of
     core.voice_motion.EMOTIONS: calm, happy, serious, excited), drawn from ``seed``. The
@@ -148,7 +149,8 @@ def lipsync_job(context, rig, audio, transcript="", seed=0, expressiveness=0.5, 
     start = scene.frame_current
     return jobs.WorkerJob("lipsync", lambda data: animation.key_lipsync(bpy.context.scene, rig, head, data, audio, start),
                           arrays=True, audio=audio, fps=animation.scene_fps(scene), transcript=transcript,
-                          seed=int(seed), expressiveness=float(expressiveness), emotion=emotion)
+                          seed=int(seed), expressiveness=float(expressiveness), emotion=emotion,
+                          language=language or "en")
 
 
 def lipsync(context, rig, audio, **options):

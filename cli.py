@@ -188,7 +188,7 @@ def lipsync(args):
     """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
     _animate(args, lambda api, context, rig: api.lipsync(
         context, rig, os.path.abspath(args.audio), transcript=args.transcript or "", seed=args.seed,
-        expressiveness=args.expressiveness, emotion=args.emotion))
+        expressiveness=args.expressiveness, emotion=args.emotion, language=args.language))
 
 
 def track(args):
@@ -419,7 +419,9 @@ def main(argv=None):
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
     p.add_argument("--out", required=True, help="the .blend to write")
-    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it")
+    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it (English only)")
+    p.add_argument("--language", default="en", metavar="CODE",
+                   help="what is spoken, an ISO code (default en); other than English, and songs, the mouth follows the sound itself")
     p.add_argument("--expressiveness", type=float, default=0.5, metavar="0..1",
                    help="how much the head, brows, lids and eyes move with the voice (0: the lips alone; default 0.5)")
     p.add_argument("--emotion", default="calm", help="the face and pace of the motion: calm (default), happy, serious or excited")

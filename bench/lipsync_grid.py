@@ -2,8 +2,10 @@
 
 Prints the share of silence frames with the mouth closed (jawOpen below 0.1; target at
 least 90 %), the share of words during which the mouth opens (jawOpen above 0.15 in some
-frame of the word; target at least 95 %), and the time per second of audio; once with free
-phone recognition and once aligned to the clip's words (what `--transcript` does).
+frame of the word; target at least 95 %), and the time per second of audio: for the
+recognised phones alone (lip sync before the sound was heard), the sound alone (what any
+language but English gets), the English blend without a transcript (what `lipsync` does
+for "en"), and the blend aligned to the clip's words (what `--transcript` does).
 
     .venv/bin/python bench/lipsync_grid.py
 """
@@ -25,11 +27,21 @@ NAMES = ["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthPressLeft"
          "mouthStretchRight", "tongueOut"]
 
 
-def score(clip, with_transcript):
+def phones_alone(clip, text):
+    pcm = lipsync.load_audio(clip)
+    return lipsync.weights_per_frame(lipsync.phonemes(pcm), len(pcm) / lipsync.RATE, FPS, NAMES)
+
+
+RUNS = (("recognised phones alone (before)", phones_alone),
+        ("sound alone", lambda clip, text: lipsync.lipsync(clip, FPS, NAMES, language="und")[0]),
+        ("English blend", lambda clip, text: lipsync.lipsync(clip, FPS, NAMES)[0]),
+        ("English blend aligned to the transcript", lambda clip, text: lipsync.lipsync(clip, FPS, NAMES, transcript=text)[0]))
+
+
+def score(clip, run):
     spans = [line.split() for line in open(clip[:-4] + ".align") if line.strip()]
-    text = " ".join(w for _, _, w in spans if w not in ("sil", "sp")) if with_transcript else None
-    weights = lipsync.lipsync(clip, FPS, NAMES, transcript=text)[0]
-    jaw = weights[:, 0]
+    text = " ".join(w for _, _, w in spans if w not in ("sil", "sp"))
+    jaw = run(clip, text)[:, 0]
     silent_closed = silent = words_open = words = 0
     for start, end, word in spans:
         f0, f1 = int(int(start) / 1000), int(np.ceil(int(end) / 1000))
@@ -46,13 +58,13 @@ def score(clip, with_transcript):
 def main():
     clips = grid_clips()
     audio_s = sum(len(lipsync.load_audio(clip)) / lipsync.RATE for clip in clips)
-    for with_transcript in (False, True):
+    for how, run in RUNS:
         totals = np.zeros(4)
         t0 = time.perf_counter()
         for clip in clips:
-            totals += score(clip, with_transcript)
+            totals += score(clip, run)
         elapsed = time.perf_counter() - t0
-        print(f"{len(clips)} clips, {'aligned to the transcript' if with_transcript else 'recognised'}: "
+        print(f"{len(clips)} clips, {how}: "
               f"silence frames with the mouth closed {totals[0] / totals[1] * 100:.1f} % "
               f"({int(totals[0])}/{int(totals[1])}); words with the mouth opening "
               f"{totals[2] / totals[3] * 100:.1f} % ({int(totals[2])}/{int(totals[3])}); "

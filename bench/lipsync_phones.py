@@ -3,7 +3,13 @@
 Twice per utterance: free phone recognition (no transcript; the labels may differ), and
 forced alignment of the words of the TextGrid's word tier (what `--transcript` does). The
 error of each reference boundary between two phones is its distance to the nearest boundary
-we found. Prints the mean and median in ms per utterance.
+we found. Prints the mean and median in ms per utterance. (The English blend takes its phones,
+so its boundaries, from recognition; the sound-only path has no phones.)
+
+Then, without a transcript, against the word tier: the share of silence frames with the mouth
+closed (jawOpen below 0.1; target at least 95 %) and of words opening it (above 0.15 in some
+frame; target at least 98 %), for the phones alone (before), the sound alone (any language)
+and the English blend (what `lipsync` does for "en").
 
     .venv/bin/python bench/lipsync_phones.py
 """
@@ -48,6 +54,45 @@ def main():
             print(f"{audio}, {how}: {len(ref)} reference phones, {len(ours)} found "
                   f"({' '.join(p for p, _, _ in ours)}); boundary error mean {err.mean():.0f} ms, "
                   f"median {np.median(err):.0f} ms")
+    for how, weights in (("phones alone (before)", phones_alone), ("sound alone", sound_alone),
+                         ("English blend", english_blend)):
+        totals = np.zeros(4)
+        for audio, _, words_grid in UTTERANCES:
+            path = os.path.join(PRAATIO, audio)
+            totals += open_closed(weights(path)[:, 0], phone_tier(os.path.join(PRAATIO, words_grid), "word"))
+        print(f"praatio, {how}: silence frames closed {totals[0] / totals[1] * 100:.1f} % "
+              f"({int(totals[0])}/{int(totals[1])}); words opening {totals[2] / totals[3] * 100:.1f} % "
+              f"({int(totals[2])}/{int(totals[3])})")
+
+
+FPS = 100.0                  # the TextGrids' words are short: judge every 10 ms
+
+
+def phones_alone(path):
+    pcm = lipsync.load_audio(path)
+    return lipsync.weights_per_frame(lipsync.phonemes(pcm), len(pcm) / lipsync.RATE, FPS, ["jawOpen"])
+
+
+def sound_alone(path):
+    return lipsync.lipsync(path, FPS, ["jawOpen"], language="und")[0]
+
+
+def english_blend(path):
+    return lipsync.lipsync(path, FPS, ["jawOpen"], language="en")[0]
+
+
+def open_closed(jaw, words):
+    """(silence frames closed, silence frames, words opening, words) of a word tier."""
+    closed = silent = opened = count = 0
+    for start, end, word in words:
+        frames = jaw[int(np.ceil(start * FPS)):min(int(np.ceil(end * FPS)), len(jaw))]
+        if not word:
+            silent += len(frames)
+            closed += int((frames < 0.1).sum())
+        elif len(frames):
+            count += 1
+            opened += int(frames.max() > 0.15)
+    return closed, silent, opened, count
 
 
 if __name__ == "__main__":

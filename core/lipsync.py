@@ -11,13 +11,18 @@ neighbouring visemes blend. Silence closes the mouth.
 
 Above zero ``expressiveness`` the voice also moves the head, brows, lids and eyes
 (core.voice_motion), so a long take does not stare.
+
+The recogniser knows US English only, so ``language`` says what is spoken: for English the
+phones give the mouth's shapes and the sound itself (core/voice_mouth.py) says when the mouth
+is open and how far; any other language is lip-synced from the sound alone. A sung take
+(most of its voiced frames in long steady notes) also lifts the inner brows with its pitch.
 """
 import os
 import re
 
 import numpy as np
 
-from . import voice, voice_motion
+from . import voice, voice_motion, voice_mouth
 from .errors import BadAudio, BadTranscript, NoSpeech
 
 RATE = 16000
@@ -184,7 +189,8 @@ def weights_per_frame(phones, duration_s, fps, names):
         weights = VISEMES.get(phone.rstrip("012"), {})
         active = (times >= start) & (times < end)
         for name, value in weights.items():
-            out[active, index[name]] = value
+            if name in index:
+                out[active, index[name]] = value
     sigma = SMOOTH_S * fps
     if sigma > 0.3:
         radius = int(np.ceil(3 * sigma))
@@ -195,20 +201,58 @@ def weights_per_frame(phones, duration_s, fps, names):
     return np.clip(out, 0.0, 1.0)
 
 
-def lipsync(path, fps, names, transcript=None, seed=0, expressiveness=0.5, emotion="calm"):
-    """Per-frame ARKit weights (frames, len(names)) for the speech in ``path``, the phones,
-    warnings and the head's and eyes' rotations ({bone: (frames, 3, 3)}, see core.voice_motion).
-    With ``transcript`` the phones are aligned to its words; the voice_motion.FACE_KEYS among
-    ``names`` get the brows, blinks and ``emotion`` of a speaker as expressive as
-    ``expressiveness`` (0: the lips alone, the head still), seeded."""
+def is_english(language):
+    return (language or "en").lower().replace("_", "-").split("-")[0] in ("en", "eng")
+
+
+def blend(phone_weights, acoustic, sounding, names):
+    """English: the phones' shapes, held open only while the voice sounds; where the phones
+    say silence but the voice sounds, or the sound opens the jaw further, the sound's."""
+    out = phone_weights * sounding[:, None]
+    silent = phone_weights.max(1) < 0.05
+    out[silent] = np.maximum(out[silent], acoustic[silent])
+    if "jawOpen" in names:
+        jaw = names.index("jawOpen")
+        out[:, jaw] = np.maximum(out[:, jaw], acoustic[:, jaw])
+    return out
+
+
+def lipsync(path, fps, names, transcript=None, seed=0, expressiveness=0.5, emotion="calm", language="en"):
+    """Per-frame ARKit weights (frames, len(names)) for the speech or song in ``path``, the
+    phones, warnings and the head's and eyes' rotations ({bone: (frames, 3, 3)}, see
+    core.voice_motion). ``language`` is an ISO code: English ("en", "en-US", ...) blends the
+    recognised (or, with ``transcript``, aligned) phones with the sound; any other language
+    uses the sound alone, ignores a transcript (English only) with a warning, and returns
+    "SPEECH"/"SIL" spans as its phones. A sung take without a transcript uses the sound alone
+    in English too (the recogniser hears garbage in song; the formants give the sung vowels).
+    The voice_motion.FACE_KEYS among ``names`` get the brows, blinks and ``emotion`` of a
+    speaker as expressive as ``expressiveness`` (0: the lips alone, the head still), seeded; above 0
+    a sung take lifts browInnerUp with its pitch too (the larger of the two)."""
     pcm = load_audio(path)
-    phones, warnings = aligned_phonemes(pcm, transcript) if transcript and transcript.strip() else (phonemes(pcm), [])
-    warnings = noise_warning(pcm) + warnings
+    _check_speech(pcm)
+    warnings = noise_warning(pcm)
     duration = len(pcm) / RATE
-    weights = weights_per_frame(phones, duration, fps, names)
-    moving = voice_motion.motion(voice.analyse(pcm), duration, fps, phones, seed, expressiveness, emotion)
+    count = int(np.ceil(duration * fps)) + 1
+    sound = voice.analyse(pcm)
+    cues = voice_mouth.cues(sound)
+    acoustic = voice_mouth.weights_per_frame(sound, fps, names, count, cues)
+    sung = voice_mouth.is_sung(sound, cues.notes)
+    text = (transcript or "").strip()
+    if is_english(language) and (text or not sung):
+        phones, told = aligned_phonemes(pcm, text) if text else (phonemes(pcm), [])
+        warnings += told
+        weights = blend(weights_per_frame(phones, duration, fps, names), acoustic,
+                        voice_mouth.sounding(sound, fps, count, cues), names)
+    else:
+        if text and not is_english(language):
+            warnings.append(f"The transcript was ignored: transcripts are English only, and the language is {language}.")
+        phones, weights = voice_mouth.segments(cues), acoustic
+    moving = voice_motion.motion(sound, duration, fps, phones, seed, expressiveness, emotion)
     for name, curve in moving.face.items():
         if name in names:
             k = names.index(name)
             weights[:, k] = np.clip(weights[:, k] + curve[:len(weights)], 0.0, 1.0)
+    if "browInnerUp" in names and sung and expressiveness > 0:
+        k = names.index("browInnerUp")
+        weights[:, k] = np.maximum(weights[:, k], voice_mouth.brows(sound, fps, count))
     return weights, phones, warnings, moving.bones

@@ -53,14 +53,16 @@ def hair_style(in_path, name, parting, fringe, out_path, seed=0):
     return {"path": out_path, "guides": int(len(guides))}
 
 
-def lipsync(audio, fps, out_path, transcript=None, seed=0, expressiveness=0.5, emotion="calm"):
-    """Per-frame ARKit weights for the speech in ``audio`` (aligned to ``transcript`` when
-    given) and the head's and eyes' rotations moving with the voice (core.voice_motion),
-    written to ``out_path`` (.npz: "bone_names" and their "bone_rotations" (bones, frames, 3, 3))."""
+def lipsync(audio, fps, out_path, transcript=None, seed=0, expressiveness=0.5, emotion="calm", language="en"):
+    """Per-frame ARKit weights for the speech or song in ``audio``, spoken in ``language`` (an
+    ISO code; English is aligned to ``transcript`` when given), and the head's and eyes'
+    rotations moving with the voice (core.voice_motion), written to ``out_path`` (.npz:
+    "bone_names" and their "bone_rotations" (bones, frames, 3, 3))."""
     from . import lipsync as lip, voice_motion
     names = lip.MOUTH_KEYS + (voice_motion.FACE_KEYS if expressiveness > 0 else [])
     weights, phones, warnings, bones = lip.lipsync(audio, fps, names, transcript, seed=int(seed),
-                                                   expressiveness=float(expressiveness), emotion=emotion)
+                                                   expressiveness=float(expressiveness), emotion=emotion,
+                                                   language=language)
     np.savez(out_path, weights=weights.astype(np.float32), names=np.array(names),
              phones=np.array([p for p, _, _ in phones]),
              phone_times=np.array([(a, b) for _, a, b in phones], np.float32).reshape(-1, 2),
@@ -120,7 +122,7 @@ def _variant(args, progress):
 def _lipsync_job(args, progress):
     return lipsync(args["audio"], float(args["fps"]), args["out_path"], args.get("transcript"),
                    seed=args.get("seed", 0), expressiveness=args.get("expressiveness", 0.5),
-                   emotion=args.get("emotion", "calm"))
+                   emotion=args.get("emotion", "calm"), language=args.get("language") or "en")
 
 
 def _track(args, progress):

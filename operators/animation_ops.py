@@ -50,6 +50,11 @@ class LIKENESS_OT_lipsync(_AnimationJob, bpy.types.Operator):
     transcript: bpy.props.StringProperty(
         name="Transcript", description="What is said (or the path of a .txt holding it): the phones are "
         "then aligned to these words instead of recognised. Leave empty to recognise them")
+    language: bpy.props.EnumProperty(
+        name="Language", default="en", description="What is spoken",
+        items=[("en", "English", "Recognised English phones shape the mouth; the sound says how far it opens"),
+               ("other", "Another Language", "Any other language, or singing: the mouth follows the sound itself "
+                "(loudness, vowel formants, hissing and stopped sounds)")])
     expressiveness: bpy.props.FloatProperty(
         name="Expressiveness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",
         description="How much the head nods and turns, the brows lift, the eyes blink and glance with the "
@@ -63,7 +68,8 @@ class LIKENESS_OT_lipsync(_AnimationJob, bpy.types.Operator):
 
     def make_job(self, context):
         return api.lipsync_job(context, self.rig(context), self.filepath, transcript=self.transcript,
-                               seed=self.seed, expressiveness=self.expressiveness, emotion=self.emotion)
+                               seed=self.seed, expressiveness=self.expressiveness, emotion=self.emotion,
+                               language=self.language)
 
 
 class LIKENESS_OT_track_video(_AnimationJob, bpy.types.Operator):

@@ -14,8 +14,9 @@ NAMES = ["jawOpen", "mouthFunnel", "mouthPucker", "mouthPressLeft", "mouthPressR
 
 
 def test_mouth_closed_in_silence_and_open_in_words():
-    """bench/lipsync_grid.py measured on all 20 clips: 91.9 % of silence frames closed,
-    97.5 % of words opening the mouth; these four clips, with a margin."""
+    """bench/lipsync_grid.py measured on all 20 clips: 99.2 % of silence frames closed,
+    100 % of words opening the mouth (the English blend of phones and sound; the phones alone:
+    91.9 % and 97.5 %); these four clips (178/179, 24/24), with a margin."""
     closed = silent = opened = words = 0
     for name in ("bbaf2n", "bbaf3s", "bbal6n", "bbbf7s"):
         clip = data_path("speech", "grid_s1_dev", f"{name}.mpg")
@@ -35,8 +36,8 @@ def test_mouth_closed_in_silence_and_open_in_words():
             else:
                 words += 1
                 opened += int(frames.max() > 0.15)
-    assert closed / silent >= 0.85, f"{closed}/{silent} silence frames closed"
-    assert opened / words >= 0.9, f"{opened}/{words} words open the mouth"
+    assert closed / silent >= 0.93, f"{closed}/{silent} silence frames closed"
+    assert opened / words >= 0.95, f"{opened}/{words} words open the mouth"
 
 
 def _grid_words(name):
@@ -45,8 +46,9 @@ def _grid_words(name):
 
 
 def test_a_transcript_gives_its_own_phones_at_the_spoken_times():
-    """bench/lipsync_grid.py: with the transcript 99.5 % of silence frames are closed (91.9 %
-    recognised) and bench/lipsync_phones.py: phone boundaries 12-17 ms from the reference."""
+    """bench/lipsync_grid.py: with the transcript 99.3 % of silence frames are closed (99.2 %
+    recognised; the recognised phones alone 91.9 %) and bench/lipsync_phones.py: phone
+    boundaries 12-17 ms from the reference."""
     words = _grid_words("bbaf2n")                    # bin blue at f two now
     clip = data_path("speech", "grid_s1_dev", "bbaf2n.mpg")
     weights, phones, warnings, _ = lipsync.lipsync(clip, FPS, NAMES, transcript=" ".join(w for *_, w in words).upper() + ".")

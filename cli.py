@@ -4,6 +4,7 @@
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
     likeness lipsync AVATAR.blend AUDIO --out OUT.blend [--glb] [--fbx]
+    likeness talk PHOTO AUDIO --out DIR [--video] [--size PX]   (avatar, lip sync and its video)
     likeness track AVATAR.blend VIDEO|IMAGE_FOLDER --out OUT.blend [--fps N]
     likeness livelink AVATAR.blend CSV --out OUT.blend [--glb] [--fbx]   (a Live Link Face take)
     likeness crowd [--photos DIR] [--variants N] [--seed S] [--full-body] [--shard i/N | --cluster ADDRESS] --out DIR [--glb]
@@ -197,6 +198,70 @@ def track(args):
         context, rig, os.path.abspath(args.video), fps=args.fps if os.path.isdir(args.video) else 0.0))
 
 
+# the lip-sync style flags and their defaults: a flag left at its default is not passed, so the
+# command runs on a lip sync without that keyword; one given is passed when api.lipsync_job takes it
+LIPSYNC_STYLE = {"language": "en", "expressiveness": 0.5, "emotion": None}
+EMOTIONS = ("calm", "happy", "serious", "excited")
+
+
+def talk(args):
+    """Photo and speech in, a talking avatar out: DIR/avatar.blend (lip-synced, the sound in the
+    sequencer), DIR/report.json and, with --video, DIR/talk.mp4."""
+    t0 = time.perf_counter()
+    bpy, api = enable_addon()
+    style = _lipsync_style(args, api)
+    with output_folder(os.path.abspath(args.out)) as out:
+        _talk(args, bpy, api, out, style, t0)
+
+
+def _lipsync_style(args, api):
+    """The style keywords to pass to the lip sync: those given other than their default. One
+    this Likeness' lip sync does not take yet is refused (exit 2) before any work."""
+    import inspect
+    accepted = inspect.signature(api.lipsync_job).parameters
+    style = {k: getattr(args, k) for k, default in LIPSYNC_STYLE.items() if getattr(args, k) != default}
+    for key, value in style.items():
+        if key not in accepted:
+            raise CommandError(f"--{key} {value}: this Likeness' lip sync has no {key} setting yet "
+                               f"(leave it at its default)", 2)
+    return style
+
+
+def _talk(args, bpy, api, out, style, t0):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    context = bpy.context
+    audio = os.path.abspath(args.audio)
+    rig, report = api.build_avatar(context, [os.path.abspath(args.photo)], texture_size=args.texture_size,
+                                   hair=args.hair.upper())
+    t = time.perf_counter()
+    scene = context.scene
+    scene.frame_set(scene.frame_start)
+    lip = api.lipsync(context, rig, audio, transcript=args.transcript or "", **style)
+    scene.frame_end = scene.frame_start + lip["frames"] - 1        # the scene plays the speech, no more
+    report["timings_ms"]["lipsync"] = round((time.perf_counter() - t) * 1000, 1)
+    report["warnings"] = report.get("warnings", []) + lip["warnings"]
+    report["talk"] = {"audio": audio, "frames": lip["frames"], "action": lip["action"],
+                      "lipsync_style": style}
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
+    if args.video:
+        def on_progress(fraction, message):
+            print(f"likeness: talk: {message} ({100 * fraction:.0f} %)", flush=True)
+
+        t = time.perf_counter()
+        video = api.talk_video(context, rig, os.path.join(out, "talk.mp4"), audio=audio, size=args.size,
+                               on_progress=on_progress)
+        report["timings_ms"]["video"] = round((time.perf_counter() - t) * 1000, 1)
+        report["talk"]["video"] = {**video, "path": "talk.mp4", "size": args.size}
+    report["timings_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
+    with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=1)
+    for w in report["warnings"]:
+        print(f"likeness: warning: {w}", file=sys.stderr)
+    made = "avatar.blend and talk.mp4" if args.video else "avatar.blend"
+    print(f"likeness: talk: {lip['frames']} frames, {made} written to {out} "
+          f"({report['timings_ms']['total'] / 1000:.1f} s)")
+
+
 def crowd(args):
     """A crowd into OUT/crowd.blend and OUT/summary.json (each character's report, the skipped
     photos); with --shard i/N only that slice, for ``likeness crowd-merge`` to join."""
@@ -352,7 +417,7 @@ def _cluster_problem(args):
 def argument_problem(args):
     """What is wrong with the arguments, as a message, or None: checked before any work."""
     import math
-    outs = {"avatar": ("out", True), "fit": ("report_dir", True), "lipsync": ("out", False),
+    outs = {"avatar": ("out", True), "fit": ("report_dir", True), "lipsync": ("out", False), "talk": ("out", True),
             "track": ("out", False), "livelink": ("out", False), "crowd": ("out", True),
             "crowd-merge": ("out", True)}
     name, folder = outs[args.command]
@@ -371,6 +436,14 @@ def argument_problem(args):
         source = {"lipsync": "audio", "track": "video", "livelink": "csv"}[args.command]
         if not os.path.exists(getattr(args, source)):
             return f"{source}: {getattr(args, source)} does not exist"
+    if args.command == "talk":
+        for name in ("photo", "audio"):
+            if not os.path.isfile(getattr(args, name)):
+                return f"{name.upper()}: {getattr(args, name)} is not a file"
+        if not 16 <= args.size <= 4096:
+            return f"--size must be from 16 to 4096 pixels, not {args.size}"
+        if not (math.isfinite(args.expressiveness) and 0 <= args.expressiveness <= 1):
+            return f"--expressiveness must be from 0 to 1, not {args.expressiveness}"
     if args.command == "track" and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
         return f"--fps must be a frame rate above 0, not {args.fps}"
     if getattr(args, "seed", 0) is not None and not 0 <= getattr(args, "seed", 0) < 2 ** 31:
@@ -424,6 +497,19 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of the blink and brow timing")
     p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
     p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
+    p = sub.add_parser("talk", help="a talking avatar from a photo and a speech recording (and its video)")
+    p.add_argument("photo", help="a photo of the person's face")
+    p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
+    p.add_argument("--out", required=True, help="output folder (avatar.blend, report.json, talk.mp4)")
+    p.add_argument("--video", action="store_true", help="also render talk.mp4 (H.264 and AAC) with the speech")
+    p.add_argument("--size", type=int, default=512, help="the video's width and height in pixels (default 512)")
+    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it")
+    p.add_argument("--language", default=LIPSYNC_STYLE["language"], help="the speech's language (default en)")
+    p.add_argument("--expressiveness", type=float, default=LIPSYNC_STYLE["expressiveness"],
+                   help="how much the face moves with the speech, 0 to 1 (default 0.5)")
+    p.add_argument("--emotion", choices=EMOTIONS, help="the mood the face speaks in")
+    p.add_argument("--texture-size", type=int, default=2048, choices=(1024, 2048, 4096))
+    p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"))
     p = sub.add_parser("track", help="animate an avatar from a video of a face")
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("video", help="a video file with one face, or a folder of images (sorted by name)")
@@ -461,7 +547,7 @@ def main(argv=None):
         parser.error(problem)          # exit 2, before any work
     sys.path.insert(0, ROOT)
     try:
-        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
+        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "talk": talk, "track": track,
          "livelink": livelink, "crowd": crowd, "crowd-merge": crowd_merge}[args.command](args)
     except Exception as exc:  # noqa: BLE001 - every failure: a message and its exit code
         code = getattr(exc, "exit_code", None)

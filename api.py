@@ -174,7 +174,8 @@ def track(context, rig, video, **options):
 def talk_video_job(context, rig, path, audio="", size=portrait_video.SIZE, samples=portrait_video.SAMPLES):
     """Render ``rig``'s take (its lip sync) as a square portrait video of ``size`` px with the
     speech: an mp4 (H.264 and AAC) at ``path``. ``audio`` defaults to the scene's sound strip
-    (the one lip sync added). The job's result: path, frames, fps, seconds, render_s, encode_s."""
+    (the one lip sync added). The job's result: path, frames, fps, size, engine, samples, seconds
+    (of video), render_s, encode_s (see ``portrait_video.TalkVideoJob``)."""
     head = lookups.avatar_head(rig)
     frames = portrait_video.take_frames(head)
     if frames is None:

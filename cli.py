@@ -251,7 +251,7 @@ def _talk(args, bpy, api, out, style, t0):
         video = api.talk_video(context, rig, os.path.join(out, "talk.mp4"), audio=audio, size=args.size,
                                on_progress=on_progress)
         report["timings_ms"]["video"] = round((time.perf_counter() - t) * 1000, 1)
-        report["talk"]["video"] = {**video, "path": "talk.mp4", "size": args.size}
+        report["talk"]["video"] = {**video, "path": "talk.mp4"}
     report["timings_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
     with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=1)

@@ -25,7 +25,7 @@ from . import compat, lookups, preview
 from .hair_build import PART
 
 SIZE = 512
-SAMPLES = 8                  # denoised: a clean face; each sample costs as much as the rest of the frame
+SAMPLES = 8                  # denoised (OpenImageDenoise): a clean face at few samples
 LENS_MM = 85.0               # a portrait lens: no close-up distortion of the nose
 FRAME_MARGIN = 1.2           # the frame's height over the head's (hair and neck included)
 RENDER_SHARE = 0.95          # of the progress bar (the encoding is quick)
@@ -82,11 +82,11 @@ def _framed(rig):
 class TalkVideoJob(jobs.Job):
     """Render the frames ``first``..``last`` of ``scene`` (its avatar's take) as a ``size`` px
     portrait, one frame a step, then encode them with ``audio`` into ``path``. The result:
-    {"path", "frames", "fps", "seconds" (of video), "render_s", "encode_s"}."""
+    {"path", "frames", "fps", "size", "engine", "samples", "seconds" (of video), "render_s", "encode_s"}."""
 
     def __init__(self, context, rig, audio, path, first, last, size=SIZE, samples=SAMPLES):
         source = context.scene
-        self.path, self.audio = path, audio
+        self.path, self.audio, self.size, self.samples = path, audio, size, samples
         self.frames = list(range(first, last + 1))
         self.fps = fractions.Fraction(source.render.fps) / fractions.Fraction(source.render.fps_base).limit_denominator(1001)
         self.python = preferences.worker_python()
@@ -128,7 +128,8 @@ class TalkVideoJob(jobs.Job):
         if not finished:
             return False
         self.encode_s = time.perf_counter() - self.encode_started
-        self.result = {"path": self.path, "frames": len(self.frames), "fps": float(self.fps),
+        self.result = {"path": self.path, "frames": len(self.frames), "fps": float(self.fps), "size": self.size,
+                       "engine": "Cycles CPU", "samples": self.samples,
                        "seconds": round(len(self.frames) / float(self.fps), 3),
                        "render_s": round(self.render_s, 2), "encode_s": round(self.encode_s, 2)}
         return True

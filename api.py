@@ -17,7 +17,7 @@ import time
 import bpy
 
 from . import jobs, preferences
-from .builders import animation, lookups, preview, scene_build
+from .builders import animation, lookups, portrait_video, preview, scene_build
 from .builders import crowd as crowd_scene
 from .core import crowd, errors, result, runtime, voice_motion, worker_client
 from .core.image_io import IMAGE_SUFFIXES
@@ -175,6 +175,32 @@ def track_job(context, rig, video, fps=0.0):
 
 def track(context, rig, video, **options):
     return jobs.run(track_job(context, rig, video, **options))
+
+
+def talk_video_job(context, rig, path, audio="", size=portrait_video.SIZE, samples=portrait_video.SAMPLES):
+    """Render ``rig``'s take (its lip sync) as a square portrait video of ``size`` px with the
+    speech: an mp4 (H.264 and AAC) at ``path``. ``audio`` defaults to the scene's sound strip
+    (the one lip sync added). The job's result: path, frames, fps, size, engine, samples, seconds
+    (of video), render_s, encode_s (see ``portrait_video.TalkVideoJob``)."""
+    head = lookups.avatar_head(rig)
+    frames = portrait_video.take_frames(head)
+    if frames is None:
+        raise errors.LikenessError("The avatar has no animation to film: lip-sync it from audio first.")
+    audio = os.path.abspath(bpy.path.abspath(audio)) if audio else portrait_video.scene_sound(context.scene)
+    if not audio:
+        raise errors.BadAudio("There is no sound to put in the video: choose the audio file.")
+    if not os.path.isfile(audio):
+        raise errors.BadAudio(f"Audio file not found: {audio}")
+    if not 16 <= size <= 4096:
+        raise errors.BadArguments(f"the video's size must be from 16 to 4096 pixels, not {size}")
+    return portrait_video.TalkVideoJob(context, rig, audio, os.path.abspath(bpy.path.abspath(path)), *frames,
+                                   size=int(size), samples=int(samples))
+
+
+def talk_video(context, rig, path, on_progress=None, **options):
+    """The talking video's summary (see ``talk_video_job``); ``on_progress(fraction, message)``
+    as it goes."""
+    return jobs.run(talk_video_job(context, rig, path, **options), on_progress=on_progress)
 
 
 def import_livelink(context, rig, csv_path):

@@ -4,6 +4,7 @@
     likeness avatar --sample --out DIR ...      (the bundled sample photo)
     likeness fit PHOTO... --report-dir DIR       (fit only, no Blender: DIR/<stem>.json)
     likeness lipsync AVATAR.blend AUDIO --out OUT.blend [--glb] [--fbx]
+    likeness talk PHOTO AUDIO --out DIR [--video] [--size PX]   (avatar, lip sync and its video)
     likeness track AVATAR.blend VIDEO|IMAGE_FOLDER --out OUT.blend [--fps N]
     likeness livelink AVATAR.blend CSV --out OUT.blend [--glb] [--fbx]   (a Live Link Face take)
     likeness crowd [--photos DIR] [--variants N] [--seed S] [--full-body] [--shard i/N | --cluster ADDRESS] --out DIR [--glb]
@@ -186,15 +187,78 @@ def livelink(args):
 
 def lipsync(args):
     """Lip-sync the avatar in a .blend from an audio file; save the result as another .blend."""
-    _animate(args, lambda api, context, rig: api.lipsync(
-        context, rig, os.path.abspath(args.audio), transcript=args.transcript or "", seed=args.seed,
-        expressiveness=args.expressiveness, emotion=args.emotion, language=args.language))
+    _animate(args, lambda api, context, rig: api.lipsync(context, rig, os.path.abspath(args.audio),
+                                                          **_lipsync_options(args)))
 
 
 def track(args):
     """Animate the avatar in a .blend from a video of a face or a folder of images; save as another .blend."""
     _animate(args, lambda api, context, rig: api.track(
         context, rig, os.path.abspath(args.video), fps=args.fps if os.path.isdir(args.video) else 0.0))
+
+
+EMOTIONS = ("calm", "happy", "serious", "excited")     # core.voice_motion.EMOTIONS
+
+
+def _lipsync_arguments(p):
+    """The lip-sync options, the same for `lipsync` and `talk`."""
+    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it (English only)")
+    p.add_argument("--language", default="en", metavar="CODE",
+                   help="what is spoken, an ISO code (default en); other than English, and songs, the mouth follows the sound itself")
+    p.add_argument("--expressiveness", type=float, default=0.5, metavar="0..1",
+                   help="how much the head, brows, lids and eyes move with the voice (0: the lips alone; default 0.5)")
+    p.add_argument("--emotion", default="calm", choices=EMOTIONS, help="the face and pace of the motion (default calm)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the blinks, glances and head motion")
+
+
+def _lipsync_options(args):
+    return {"transcript": args.transcript or "", "language": args.language, "seed": args.seed,
+            "expressiveness": args.expressiveness, "emotion": args.emotion}
+
+
+def talk(args):
+    """Photo and speech in, a talking avatar out: DIR/avatar.blend (lip-synced, the sound in the
+    sequencer), DIR/report.json and, with --video, DIR/talk.mp4."""
+    t0 = time.perf_counter()
+    bpy, api = enable_addon()
+    with output_folder(os.path.abspath(args.out)) as out:
+        _talk(args, bpy, api, out, t0)
+
+
+def _talk(args, bpy, api, out, t0):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    context = bpy.context
+    audio = os.path.abspath(args.audio)
+    rig, report = api.build_avatar(context, [os.path.abspath(args.photo)], texture_size=args.texture_size,
+                                   hair=args.hair.upper())
+    t = time.perf_counter()
+    scene = context.scene
+    scene.frame_set(scene.frame_start)
+    style = _lipsync_options(args)
+    lip = api.lipsync(context, rig, audio, **style)
+    scene.frame_end = scene.frame_start + lip["frames"] - 1        # the scene plays the speech, no more
+    report["timings_ms"]["lipsync"] = round((time.perf_counter() - t) * 1000, 1)
+    report["warnings"] = report.get("warnings", []) + lip["warnings"]
+    report["talk"] = {"audio": audio, "frames": lip["frames"], "action": lip["action"],
+                      "lipsync_style": style}
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out, "avatar.blend"), compress=True)
+    if args.video:
+        def on_progress(fraction, message):
+            print(f"likeness: talk: {message} ({100 * fraction:.0f} %)", flush=True)
+
+        t = time.perf_counter()
+        video = api.talk_video(context, rig, os.path.join(out, "talk.mp4"), audio=audio, size=args.size,
+                               on_progress=on_progress)
+        report["timings_ms"]["video"] = round((time.perf_counter() - t) * 1000, 1)
+        report["talk"]["video"] = {**video, "path": "talk.mp4"}
+    report["timings_ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
+    with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=1)
+    for w in report["warnings"]:
+        print(f"likeness: warning: {w}", file=sys.stderr)
+    made = "avatar.blend and talk.mp4" if args.video else "avatar.blend"
+    print(f"likeness: talk: {lip['frames']} frames, {made} written to {out} "
+          f"({report['timings_ms']['total'] / 1000:.1f} s)")
 
 
 def crowd(args):
@@ -352,7 +416,7 @@ def _cluster_problem(args):
 def argument_problem(args):
     """What is wrong with the arguments, as a message, or None: checked before any work."""
     import math
-    outs = {"avatar": ("out", True), "fit": ("report_dir", True), "lipsync": ("out", False),
+    outs = {"avatar": ("out", True), "fit": ("report_dir", True), "lipsync": ("out", False), "talk": ("out", True),
             "track": ("out", False), "livelink": ("out", False), "crowd": ("out", True),
             "crowd-merge": ("out", True)}
     name, folder = outs[args.command]
@@ -371,6 +435,14 @@ def argument_problem(args):
         source = {"lipsync": "audio", "track": "video", "livelink": "csv"}[args.command]
         if not os.path.exists(getattr(args, source)):
             return f"{source}: {getattr(args, source)} does not exist"
+    if args.command == "talk":
+        for name in ("photo", "audio"):
+            if not os.path.isfile(getattr(args, name)):
+                return f"{name.upper()}: {getattr(args, name)} is not a file"
+        if not 16 <= args.size <= 4096:
+            return f"--size must be from 16 to 4096 pixels, not {args.size}"
+    if args.command in ("lipsync", "talk") and not (math.isfinite(args.expressiveness) and 0 <= args.expressiveness <= 1):
+        return f"--expressiveness must be from 0 to 1, not {args.expressiveness}"
     if args.command == "track" and not (math.isfinite(args.fps) and 0 < args.fps <= 1000):
         return f"--fps must be a frame rate above 0, not {args.fps}"
     if getattr(args, "seed", 0) is not None and not 0 <= getattr(args, "seed", 0) < 2 ** 31:
@@ -419,15 +491,18 @@ def main(argv=None):
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
     p.add_argument("--out", required=True, help="the .blend to write")
-    p.add_argument("--transcript", help="what is said, or a .txt file holding it: aligns the phones to it (English only)")
-    p.add_argument("--language", default="en", metavar="CODE",
-                   help="what is spoken, an ISO code (default en); other than English, and songs, the mouth follows the sound itself")
-    p.add_argument("--expressiveness", type=float, default=0.5, metavar="0..1",
-                   help="how much the head, brows, lids and eyes move with the voice (0: the lips alone; default 0.5)")
-    p.add_argument("--emotion", default="calm", help="the face and pace of the motion: calm (default), happy, serious or excited")
-    p.add_argument("--seed", type=int, default=0, help="seed of the blinks, glances and head motion")
+    _lipsync_arguments(p)
     p.add_argument("--glb", action="store_true", help="also write OUT.glb with the animation")
     p.add_argument("--fbx", action="store_true", help="also write OUT.fbx with the animation")
+    p = sub.add_parser("talk", help="a talking avatar from a photo and a speech recording (and its video)")
+    p.add_argument("photo", help="a photo of the person's face")
+    p.add_argument("audio", help="speech: wav, flac, mp3, or a video with sound")
+    p.add_argument("--out", required=True, help="output folder (avatar.blend, report.json, talk.mp4)")
+    p.add_argument("--video", action="store_true", help="also render talk.mp4 (H.264 and AAC) with the speech")
+    p.add_argument("--size", type=int, default=512, help="the video's width and height in pixels (default 512)")
+    _lipsync_arguments(p)
+    p.add_argument("--texture-size", type=int, default=2048, choices=(1024, 2048, 4096))
+    p.add_argument("--hair", default="curves", choices=("curves", "cards", "none"))
     p = sub.add_parser("track", help="animate an avatar from a video of a face")
     p.add_argument("avatar", help="a .blend with a Likeness avatar")
     p.add_argument("video", help="a video file with one face, or a folder of images (sorted by name)")
@@ -465,7 +540,7 @@ def main(argv=None):
         parser.error(problem)          # exit 2, before any work
     sys.path.insert(0, ROOT)
     try:
-        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "track": track,
+        {"avatar": avatar, "fit": fit, "lipsync": lipsync, "talk": talk, "track": track,
          "livelink": livelink, "crowd": crowd, "crowd-merge": crowd_merge}[args.command](args)
     except Exception as exc:  # noqa: BLE001 - every failure: a message and its exit code
         code = getattr(exc, "exit_code", None)

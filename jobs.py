@@ -126,11 +126,15 @@ class ThreadJob(Job):
         self.thread.join()
 
 
-def run(job):
-    """Drive ``job`` to its end; its result, or its error as a LikenessError."""
+def run(job, on_progress=None):
+    """Drive ``job`` to its end; its result, or its error as a LikenessError. ``on_progress(fraction,
+    message)`` is called whenever the job's message changes (the command line prints it)."""
     try:
+        said = None
         while not job.step(0.2):
-            pass
+            if on_progress is not None and job.message != said:
+                said = job.message
+                on_progress(job.fraction, said)
         return job.result
     except Exception as exc:  # noqa: BLE001 - every failure leaves as a LikenessError
         raise as_likeness_error(exc) from exc

@@ -31,35 +31,14 @@ def render(context, rig, path, views=VIEWS, size=SIZE, samples=SAMPLES):
 
     scene = bpy.data.scenes.new("Likeness Preview")
     tmp = tempfile.mkdtemp(prefix="likeness-preview-")
+    made, objs = [], []
     try:
         scene.collection.children.link(rig.users_collection[0])
-        scene.render.engine = "CYCLES"
-        scene.cycles.device = "CPU"
-        scene.cycles.samples = samples
-        scene.cycles.use_denoising = True          # OpenImageDenoise, on the CPU
-        scene.render.resolution_x = scene.render.resolution_y = size
-        scene.render.film_transparent = False
-        scene.view_settings.view_transform = "Standard"
-        # the key and fill bring a frontal face to about 1.5 x its albedo: without this, a light
-        # skin clipped to white (a third of the face's pixels on average), pale and off-hue
-        scene.view_settings.exposure = EXPOSURE
-        world = bpy.data.worlds.new("Likeness Preview")
-        scene.world = world
-        compat.set_world_colour(world, (0.35, 0.35, 0.38))
-        key = bpy.data.lights.new("Likeness Key", "AREA")
-        key.energy, key.size = 18.0, 0.6
-        fill = bpy.data.lights.new("Likeness Fill", "AREA")
-        fill.energy, fill.size = 7.0, 0.8
+        use_cycles_cpu(scene, size, samples)
+        made, objs = light_studio(scene, centre)
         cam = bpy.data.cameras.new("Likeness Preview")
         cam.lens = 50.0
-        made = [world, key, fill, cam]
-        objs = []
-        for light, (x, y, z) in ((key, (0.5, -0.8, 0.4)), (fill, (-0.7, -0.6, 0.1))):
-            ob = bpy.data.objects.new(light.name, light)
-            ob.location = centre + Vector((x, y, z))
-            ob.rotation_euler = (centre - ob.location).to_track_quat("-Z", "Y").to_euler()
-            scene.collection.objects.link(ob)
-            objs.append(ob)
+        made.append(cam)
         cam_ob = bpy.data.objects.new("Likeness Preview", cam)
         scene.collection.objects.link(cam_ob)
         objs.append(cam_ob)
@@ -87,9 +66,48 @@ def render(context, rig, path, views=VIEWS, size=SIZE, samples=SAMPLES):
         bpy.data.images.remove(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        for ob in objs:
-            bpy.data.objects.remove(ob)
-        for db in made:
-            getattr(bpy.data, {"World": "worlds", "AreaLight": "lights", "Camera": "cameras"}
-                    .get(type(db).__name__, "lights")).remove(db)
-        bpy.data.scenes.remove(scene)
+        remove_studio(scene, made, objs)
+
+
+def use_cycles_cpu(scene, size, samples):
+    """Render ``scene`` with Cycles on the CPU, ``samples`` a pixel and denoised, ``size`` px square."""
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = True          # OpenImageDenoise, on the CPU
+    scene.render.resolution_x = scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
+    scene.render.film_transparent = False
+    scene.view_settings.view_transform = "Standard"
+    # the key and fill bring a frontal face to about 1.5 x its albedo: without this, a light
+    # skin clipped to white (a third of the face's pixels on average), pale and off-hue
+    scene.view_settings.exposure = EXPOSURE
+
+
+def light_studio(scene, centre):
+    """A neutral studio around ``centre`` in ``scene``: an even grey world, a key and a fill
+    light. Returns (the datablocks made, the objects made), for ``remove_studio``."""
+    world = bpy.data.worlds.new("Likeness Studio")
+    scene.world = world
+    compat.set_world_colour(world, (0.35, 0.35, 0.38))
+    key = bpy.data.lights.new("Likeness Key", "AREA")
+    key.energy, key.size = 18.0, 0.6
+    fill = bpy.data.lights.new("Likeness Fill", "AREA")
+    fill.energy, fill.size = 7.0, 0.8
+    objs = []
+    for light, (x, y, z) in ((key, (0.5, -0.8, 0.4)), (fill, (-0.7, -0.6, 0.1))):
+        ob = bpy.data.objects.new(light.name, light)
+        ob.location = centre + Vector((x, y, z))
+        ob.rotation_euler = (centre - ob.location).to_track_quat("-Z", "Y").to_euler()
+        scene.collection.objects.link(ob)
+        objs.append(ob)
+    return [world, key, fill], objs
+
+
+def remove_studio(scene, made, objs):
+    """Remove a render's temporary ``scene`` with the objects and datablocks made for it."""
+    for ob in objs:
+        bpy.data.objects.remove(ob)
+    for db in made:
+        getattr(bpy.data, {"World": "worlds", "Camera": "cameras"}.get(type(db).__name__, "lights")).remove(db)
+    bpy.data.scenes.remove(scene)

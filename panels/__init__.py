@@ -123,6 +123,7 @@ class LIKENESS_PT_expressions(_SidebarTab, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("likeness.lipsync", icon="SPEAKER")
         row.operator("likeness.track_video", icon="CAMERA_DATA")
+        layout.operator("likeness.talk_video", icon="FILE_MOVIE")
         layout.operator("likeness.import_livelink", icon="IMPORT")
         for title, prefix in KEY_GROUPS:
             _slider_box(layout, title, [(kb, kb.name) for kb in keys[1:] if kb.name.startswith(prefix)])

@@ -1,0 +1,163 @@
+"""A talking video of an animated avatar: its take rendered frame by frame as a portrait (Cycles
+on the CPU) and encoded with the speech as an mp4 (H.264 and AAC, by core/video_encode.py on the
+runtime's Python).
+
+Cycles on the CPU because it renders headless everywhere: EEVEE and Workbench need an OpenGL
+context (on a machine without a GPU, Mesa's software one). Measured with bpy 5.0.1 on 2 loaded
+cores: EEVEE spent 90 s on the default cube's first frame and had not finished an avatar's
+first 512 px frame after 15 minutes; Workbench, flat-lit, took 5 s a frame without the hair and
+10 to 16 s with it, Cycles at 8 samples 7 to 13 s and 14 to 24 s: not enough to give up the
+preview's look. The frames are PNGs encoded afterwards, not Blender's own FFMPEG output,
+because the bpy 4.2 module has no audio and FFMPEG's settings move between versions. The
+render set-up lives in a temporary scene, removed afterwards: the user's scene and its settings
+are untouched.
+"""
+import fractions
+import math
+import os
+import shutil
+import tempfile
+import time
+
+import bpy
+from mathutils import Euler, Matrix, Vector
+
+from .. import jobs, preferences
+from ..core import errors, video_encode, worker_client
+from . import compat, lookups, preview
+from .hair_build import PART
+
+SIZE = 512
+SAMPLES = 8                  # denoised (OpenImageDenoise): a clean face at few samples
+LENS_MM = 85.0               # a portrait lens: no close-up distortion of the nose
+FRAME_MARGIN = 1.2           # the frame's height over the head's (hair and neck included)
+RENDER_SHARE = 0.95          # of the progress bar (the encoding is quick)
+
+
+def take_frames(head):
+    """(first, last) frame of the take the head's shape keys play (a lip sync, a tracked video,
+    a Live Link take), or None when they play none."""
+    keys = head.data.shape_keys
+    action = keys.animation_data.action if keys and keys.animation_data else None
+    if action is None:
+        return None
+    first, last = action.frame_range
+    return int(math.floor(first)), int(math.ceil(last))
+
+
+def scene_sound(scene):
+    """The file of the scene's first sound strip (what lip sync adds), or ""."""
+    if scene.sequence_editor is None:
+        return ""
+    for strip in compat.sound_strips(scene):
+        if strip.type == "SOUND" and strip.sound is not None:
+            return os.path.abspath(bpy.path.abspath(strip.sound.filepath, library=strip.sound.library))
+    return ""
+
+
+def portrait_camera(scene, rig):
+    """A camera in front of the avatar at head height, level, framing the head, hair and neck
+    (square); linked into ``scene`` and made its camera. Returns (camera data, object)."""
+    to_rig = rig.matrix_world.inverted()
+    corners = [to_rig @ ob.matrix_world @ Vector(c) for ob in _framed(rig) for c in ob.bound_box]
+    lo = Vector([min(c[i] for c in corners) for i in range(3)])
+    hi = Vector([max(c[i] for c in corners) for i in range(3)])
+    centre = (lo + hi) / 2.0
+    cam = bpy.data.cameras.new("Likeness Talk")
+    cam.lens, cam.sensor_fit = LENS_MM, "AUTO"
+    half_height = (hi.z - lo.z) * FRAME_MARGIN / 2.0
+    distance = half_height * cam.lens / (cam.sensor_width / 2.0) + (centre.y - lo.y)
+    ob = bpy.data.objects.new("Likeness Talk", cam)
+    # looking along the avatar's forward (+Y of the rig points to the back of the head)
+    ob.matrix_world = rig.matrix_world @ (Matrix.Translation(centre - Vector((0.0, distance, 0.0)))
+                                          @ Euler((math.pi / 2, 0.0, 0.0)).to_matrix().to_4x4())
+    scene.collection.objects.link(ob)
+    scene.camera = ob
+    return cam, ob
+
+
+def _framed(rig):
+    """The avatar's head with its hair, brows and lashes: what the portrait shows."""
+    head = lookups.avatar_head(rig)
+    return [head] + [ob for ob in list(rig.children) + list(head.children) if ob.get(PART) is not None]
+
+
+class TalkVideoJob(jobs.Job):
+    """Render the frames ``first``..``last`` of ``scene`` (its avatar's take) as a ``size`` px
+    portrait, one frame a step, then encode them with ``audio`` into ``path``. The result:
+    {"path", "frames", "fps", "size", "engine", "samples", "seconds" (of video), "render_s", "encode_s"}."""
+
+    def __init__(self, context, rig, audio, path, first, last, size=SIZE, samples=SAMPLES):
+        source = context.scene
+        self.path, self.audio, self.size, self.samples = path, audio, size, samples
+        self.frames = list(range(first, last + 1))
+        self.fps = fractions.Fraction(source.render.fps) / fractions.Fraction(source.render.fps_base).limit_denominator(1001)
+        self.python = preferences.worker_python()
+        self.done_frames, self.encoder = 0, None
+        self.render_s = self.encode_s = 0.0
+        self.tmp = tempfile.mkdtemp(prefix="likeness-talk-")
+        self.scene = bpy.data.scenes.new("Likeness Talk")
+        self.made, self.objs = [], []
+        try:
+            self.scene.collection.children.link(rig.users_collection[0])
+            self.scene.render.fps, self.scene.render.fps_base = source.render.fps, source.render.fps_base
+            preview.use_cycles_cpu(self.scene, size, samples)
+            self.scene.render.image_settings.file_format = "PNG"
+            self.scene.render.image_settings.color_mode = "RGB"
+            cam, cam_ob = portrait_camera(self.scene, rig)
+            head = lookups.avatar_head(rig)
+            centre = sum((head.matrix_world @ Vector(c) for c in head.bound_box), Vector()) / 8.0
+            self.made, self.objs = preview.light_studio(self.scene, centre)
+            self.made.append(cam)
+            self.objs.append(cam_ob)
+        except BaseException:
+            self.close()
+            raise
+        self.message = f"Rendering frame 1 of {len(self.frames)}"
+
+    def step(self, timeout):
+        if self.done_frames < len(self.frames):
+            self._render(self.frames[self.done_frames])
+            self.done_frames += 1
+            self.fraction = RENDER_SHARE * self.done_frames / len(self.frames)
+            self.message = f"Rendered frame {self.done_frames} of {len(self.frames)}"
+            return False
+        if self.encoder is None:
+            self.encode_started = time.perf_counter()
+            self.encoder = jobs.ThreadJob(self._encode, expected_lines=len(self.frames), message="Encoding the video")
+        finished = self.encoder.step(timeout)
+        self.fraction = RENDER_SHARE + (1 - RENDER_SHARE) * self.encoder.fraction
+        self.message = self.encoder.message
+        if not finished:
+            return False
+        self.encode_s = time.perf_counter() - self.encode_started
+        self.result = {"path": self.path, "frames": len(self.frames), "fps": float(self.fps), "size": self.size,
+                       "engine": "Cycles CPU", "samples": self.samples,
+                       "seconds": round(len(self.frames) / float(self.fps), 3),
+                       "render_s": round(self.render_s, 2), "encode_s": round(self.encode_s, 2)}
+        return True
+
+    def _render(self, frame):
+        started = time.perf_counter()
+        self.scene.frame_current = frame          # (the render evaluates the scene at it)
+        self.scene.render.filepath = os.path.join(self.tmp, f"{frame - self.frames[0]:06d}.png")
+        with bpy.context.temp_override(scene=self.scene):
+            bpy.ops.render.render(write_still=True, scene=self.scene.name)
+        if not os.path.isfile(self.scene.render.filepath):
+            raise errors.LikenessError(f"Blender rendered no image for frame {frame}.")
+        self.render_s += time.perf_counter() - started
+
+    def _encode(self, on_line, should_stop):
+        video_encode.run(self.python, self.tmp, self.fps, self.audio, self.path,
+                         env=worker_client.clean_environment(),
+                         on_frame=lambda k, n: on_line(f"Encoding frame {k} of {n}"), should_stop=should_stop)
+
+    def cancel(self):
+        if self.encoder is not None:       # (stopped, the encoder leaves no file)
+            self.encoder.cancel()
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.scene is not None:
+            preview.remove_studio(self.scene, self.made, self.objs)
+            self.scene = None

@@ -247,6 +247,22 @@ class JobOperator:
         return report_failure(self, context, exc)
 
 
+class FileJobOperator(JobOperator):
+    """A JobOperator that first asks for a file or folder in the browser: modal after the
+    browser, to the end at once when called with its path (scripts, background). Subclasses
+    declare ``from_browser`` (a hidden, SKIP_SAVE BoolProperty) with their path property."""
+
+    def invoke(self, context, event):
+        self.from_browser = True
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        if self.from_browser and not bpy.app.background:
+            return JobOperator.invoke(self, context, None)
+        return JobOperator.execute(self, context)
+
+
 def report_failure(op, context, exc):
     """Report a failure on operator ``op`` (and keep it on the panel's status line); CANCELLED."""
     message = str(as_likeness_error(exc))

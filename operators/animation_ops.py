@@ -9,20 +9,9 @@ from .. import api, jobs
 from ..builders import lookups
 
 
-class _AnimationJob(jobs.JobOperator):
-    """A file picked in the browser, then a job on the selected avatar: modal after the
-    browser, to the end at once when called with the file (scripts, background)."""
+class _AnimationJob(jobs.FileJobOperator):
+    """A file picked in the browser, then a job on the selected avatar."""
     poll = classmethod(lookups.avatar_poll)
-
-    def invoke(self, context, event):
-        self.from_browser = True
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
-
-    def execute(self, context):
-        if self.from_browser and not bpy.app.background:
-            return jobs.JobOperator.invoke(self, context, None)
-        return jobs.JobOperator.execute(self, context)
 
     def rig(self, context):
         return lookups.find_avatar_head(context).parent

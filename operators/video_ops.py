@@ -10,7 +10,7 @@ from ..builders import lookups, portrait_video
 from ..core import errors
 
 
-class LIKENESS_OT_talk_video(jobs.JobOperator, bpy.types.Operator):
+class LIKENESS_OT_talk_video(jobs.FileJobOperator, bpy.types.Operator):
     """Render the selected avatar's lip-synced animation as a square portrait video (mp4, H.264
     with the speech as AAC) into a folder, with Cycles on the CPU. The scene stays as it is"""
     bl_idname = "likeness.talk_video"
@@ -45,16 +45,9 @@ class LIKENESS_OT_talk_video(jobs.JobOperator, bpy.types.Operator):
         return True
 
     def invoke(self, context, event):
-        self.from_browser = True
         if not self.directory and bpy.data.filepath:
             self.directory = os.path.dirname(bpy.data.filepath)
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
-
-    def execute(self, context):
-        if self.from_browser and not bpy.app.background:
-            return jobs.JobOperator.invoke(self, context, None)
-        return jobs.JobOperator.execute(self, context)
+        return jobs.FileJobOperator.invoke(self, context, event)
 
     def make_job(self, context):
         rig = lookups.find_avatar_head(context).parent

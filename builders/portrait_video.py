@@ -6,11 +6,24 @@ Cycles on the CPU because it renders headless everywhere: EEVEE and Workbench ne
 context (on a machine without a GPU, Mesa's software one). Measured with bpy 5.0.1 on 2 loaded
 cores: EEVEE spent 90 s on the default cube's first frame and had not finished an avatar's
 first 512 px frame after 15 minutes; Workbench, flat-lit, took 5 s a frame without the hair and
-10 to 16 s with it, Cycles at 8 samples 7 to 13 s and 14 to 24 s: not enough to give up the
-preview's look. The frames are PNGs encoded afterwards, not Blender's own FFMPEG output,
-because the bpy 4.2 module has no audio and FFMPEG's settings move between versions. The
-render set-up lives in a temporary scene, removed afterwards: the user's scene and its settings
-are untouched.
+10 to 16 s with it, Cycles at 8 samples (before the cuts below) 7 to 13 s and 14 to 24 s: not
+enough to give up the preview's look.
+
+Where a 512 px frame's time went (bpy 5.0.1, the sample photo with hair curves, 2 loaded cores,
+8 samples denoised with the colour, albedo and normal guides: 17.8 s a frame): 0.8 s evaluating
+the scene at the frame (shape keys, armature, the hair's node groups); about 3 s of Cycles'
+per-render set-up (a 1-sample render without the denoiser took 4.1 s); about 1.1 s a sample of
+path tracing; 6 s denoising, most of it the accurate prefilter that denoises the albedo and
+normal guides before the image. The hair curves were 5.6 s of the frame (12.2 s without them).
+So 4 samples, denoised with the colour and albedo only: 10.5 s a frame (bench/talk_video.py:
+9.7 s), the face and the hair's tips as at 8 samples. Measured and left: persistent data (the
+frames after the first no faster: the head's mesh changes every frame anyway), fewer bounces
+(15.7 s at 2), the fast prefilter (14.4 s at 8 samples, the hair's tips speckled), the colour
+alone as guide (8.9 s at 4 samples, the skin's texture smeared).
+
+The frames are PNGs encoded afterwards, not Blender's own FFMPEG output, because the bpy 4.2
+module has no audio and FFMPEG's settings move between versions. The render set-up lives in a
+temporary scene, removed afterwards: the user's scene and its settings are untouched.
 """
 import fractions
 import math
@@ -28,7 +41,11 @@ from . import compat, lookups, preview
 from .hair_build import PART
 
 SIZE = 512
-SAMPLES = 8                  # denoised (OpenImageDenoise): a clean face at few samples
+SAMPLES = 4                  # denoised (OpenImageDenoise): a clean face at few samples
+# the denoiser's guides: colour and albedo, not the normals. With the normals too, its accurate
+# prefilter (three denoiser runs a frame: image, albedo, normals) took 6 of a frame's 18 s at
+# 512 px; the fast prefilter speckles the hair's tips, the colour alone smears the skin's texture
+DENOISE_PASSES = "RGB_ALBEDO"
 LENS_MM = 85.0               # a portrait lens: no close-up distortion of the nose
 FRAME_MARGIN = 1.2           # the frame's height over the head's (hair and neck included)
 RENDER_SHARE = 0.95          # of the progress bar (the encoding is quick)
@@ -102,6 +119,7 @@ class TalkVideoJob(jobs.Job):
             self.scene.collection.children.link(rig.users_collection[0])
             self.scene.render.fps, self.scene.render.fps_base = source.render.fps, source.render.fps_base
             preview.use_cycles_cpu(self.scene, size, samples)
+            self.scene.cycles.denoising_input_passes = DENOISE_PASSES
             self.scene.render.image_settings.file_format = "PNG"
             self.scene.render.image_settings.color_mode = "RGB"
             cam, cam_ob = portrait_camera(self.scene, rig)

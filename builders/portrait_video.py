@@ -21,8 +21,9 @@ So 4 samples, denoised with the colour and albedo only: 10.5 s a frame (bench/ta
 every frame, and the hair's children took about 2.3 s to grow: 7.0 s a frame (bench: 8.2 s,
 197 s of render per second of video, against 13.3 s and 319 s before; the copy is made once, in
 about 2.3 s). Measured and left: persistent data (the frames after the first no faster: the
-head's mesh changes every frame anyway), fewer bounces (15.7 s at 2), the fast prefilter (14.4 s at 8 samples, the hair's tips speckled), the colour
-alone as guide (8.9 s at 4 samples, the skin's texture smeared).
+head's mesh changes every frame anyway), fewer bounces (15.7 s at 2), the fast prefilter (14.4 s
+at 8 samples, the hair's tips speckled), the colour alone as guide (8.9 s at 4 samples, the
+skin's texture smeared).
 
 The frames are PNGs encoded afterwards, not Blender's own FFMPEG output, because the bpy 4.2
 module has no audio and FFMPEG's settings move between versions. The render set-up lives in a

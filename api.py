@@ -186,7 +186,7 @@ def talk_video_job(context, rig, path, audio="", size=portrait_video.SIZE, sampl
     frames = portrait_video.take_frames(head)
     if frames is None:
         raise errors.LikenessError("The avatar has no animation to film: lip-sync it from audio first.")
-    audio = os.path.abspath(bpy.path.abspath(audio)) if audio else portrait_video.scene_sound(context.scene)
+    audio = os.path.abspath(bpy.path.abspath(audio)) if audio else portrait_video.scene_sound(context.scene, frames[0])
     if not audio:
         raise errors.BadAudio("There is no sound to put in the video: choose the audio file.")
     if not os.path.isfile(audio):

@@ -69,14 +69,17 @@ def take_frames(head):
     return int(math.floor(first)), int(math.ceil(last))
 
 
-def scene_sound(scene):
-    """The file of the scene's first sound strip (what lip sync adds), or ""."""
+def scene_sound(scene, first_frame):
+    """The file of the sound strip a lip sync added for the take starting at ``first_frame``
+    (the newest, on the highest channel, when the take was redone), else the newest strip's,
+    or ""."""
     if scene.sequence_editor is None:
         return ""
-    for strip in compat.sound_strips(scene):
-        if strip.type == "SOUND" and strip.sound is not None:
-            return os.path.abspath(bpy.path.abspath(strip.sound.filepath, library=strip.sound.library))
-    return ""
+    sounds = [s for s in compat.sound_strips(scene) if s.type == "SOUND" and s.sound is not None]
+    if not sounds:
+        return ""
+    strip = max(sounds, key=lambda s: (round(s.frame_start) == first_frame, s.channel))
+    return os.path.abspath(bpy.path.abspath(strip.sound.filepath, library=strip.sound.library))
 
 
 def portrait_camera(scene, rig):

@@ -205,10 +205,15 @@ def is_english(language):
     return (language or "en").lower().replace("_", "-").split("-")[0] in ("en", "eng")
 
 
+CLOSING_KEYS = ("mouthPressLeft", "mouthPressRight", "mouthClose", "mouthRollLower")
+
+
 def blend(phone_weights, acoustic, sounding, names):
-    """English: the phones' shapes, held open only while the voice sounds; where the phones
-    say silence but the voice sounds, or the sound opens the jaw further, the sound's."""
-    out = phone_weights * sounding[:, None]
+    """English: the phones' opening shapes, held open only while the voice sounds (their
+    closing shapes as they are: a P, B or M is silent or a murmur); where the phones say
+    silence but the voice sounds, or the sound opens the jaw further, the sound's."""
+    gate = np.where(np.isin(names, CLOSING_KEYS), 1.0, sounding[:, None])
+    out = phone_weights * gate
     silent = phone_weights.max(1) < 0.05
     out[silent] = np.maximum(out[silent], acoustic[silent])
     if "jawOpen" in names:

@@ -15,6 +15,7 @@ HOP_S = 0.01                  # one frame per 10 ms, as the phone recogniser's
 WINDOW_S = 0.04               # two periods of a 50 Hz voice
 F0_RANGE = (60.0, 1000.0)     # a bass speaking to a soprano's high notes
 YIN_THRESHOLD = 0.2
+BLOCK = 2000                  # frames analysed together (20 s; about 100 MB of FFTs)
 
 
 @dataclass
@@ -82,7 +83,9 @@ def analyse(pcm, rate=RATE):
     frames = _windows(pcm, n, hop)
     rms = np.sqrt((frames ** 2).mean(1))
     loudness = 20 * np.log10(rms + 1.0)
-    f0, voicing = _yin(frames, rate)
+    # a block of frames at a time: the FFTs of a whole long take would take gigabytes
+    f0, voicing = (np.concatenate(parts) for parts in
+                   zip(*(_yin(frames[k:k + BLOCK], rate) for k in range(0, max(len(frames), 1), BLOCK))))
     quiet = rms < 30.0                            # below any voice: no pitch in the hiss
     f0[quiet], voicing[quiet] = 0.0, 0.0
     short = frames[:, (n - int(0.025 * rate)) // 2:][:, :int(0.025 * rate)]

@@ -190,11 +190,6 @@ def _rotations(rotvecs):
     return np.eye(3) + s * k + (1 - c) * (k @ k)
 
 
-def _still(n):
-    rest = np.tile(np.eye(3), (n, 1, 1))
-    return {b: rest.copy() for b in list(NECK_HEAD_SHARES) + list(EYE_BONES)}
-
-
 def _head(times, fps, rng, phrase_list, accent_list, speaking, mood):
     """(n, 3) degrees: nod (chin down +), tilt, turn, at expressiveness 1."""
     n, pace = len(times), mood.pace
@@ -278,7 +273,7 @@ def motion(voice, duration_s, fps, phones=None, seed=0, expressiveness=0.5, emot
     times = np.arange(n) / fps
     phrase_list, accent_list = phrases(voice, phones), accents(voice)
     if expressiveness == 0:
-        return Motion({}, _still(n), np.zeros((n, 3)), accent_list, phrase_list)
+        return Motion({}, {}, np.zeros((n, 3)), accent_list, phrase_list)     # no bone keyed: the rig's own action stays
     mood = EMOTIONS[emotion]
     rng = np.random.default_rng(seed)
     loud = _gaussian(voice.loudness_db, 0.3 / HOP_S)

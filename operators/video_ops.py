@@ -36,10 +36,11 @@ class LIKENESS_OT_talk_video(jobs.FileJobOperator, bpy.types.Operator):
         if head is None:
             cls.poll_message_set("Select a Likeness avatar")
             return False
-        if portrait_video.take_frames(head) is None:
+        frames = portrait_video.take_frames(head)
+        if frames is None:
             cls.poll_message_set("The avatar is not animated yet: use Lip Sync From Audio first")
             return False
-        if not portrait_video.scene_sound(context.scene):
+        if not portrait_video.scene_sound(context.scene, frames[0]):
             cls.poll_message_set("No sound in the sequencer yet: use Lip Sync From Audio first")
             return False
         return True

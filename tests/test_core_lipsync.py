@@ -105,3 +105,15 @@ def test_a_file_without_sound(tmp_path):
 def test_a_48k_wav_decodes_at_16k():
     pcm = lipsync.load_audio(data_path("speech", "praatio", "bobby.wav"))
     assert pcm.dtype == np.int16 and abs(len(pcm) / lipsync.RATE - 1.19) < 0.05
+
+
+def test_the_lips_press_on_b():
+    """'bin blue': the lips press on each B, though a B is near silent (the sound gates only the
+    opening shapes; before, the first B pressed 0.02)."""
+    clip = data_path("speech", "grid_s1_dev", "bbaf2n.mpg")
+    weights, phones, _, _ = lipsync.lipsync(clip, FPS, NAMES, transcript="bin blue at f two now", expressiveness=0.0)
+    press = weights[:, NAMES.index("mouthPressLeft")]
+    bs = [(a, b) for p, a, b in phones if p == "B"]
+    assert len(bs) == 2
+    for a, b in bs:
+        assert press[int(a * FPS):int(np.ceil(b * FPS)) + 1].max() > 0.2, f"B at {a:.2f} s"

@@ -191,14 +191,7 @@ def weights_per_frame(phones, duration_s, fps, names):
         for name, value in weights.items():
             if name in index:
                 out[active, index[name]] = value
-    sigma = SMOOTH_S * fps
-    if sigma > 0.3:
-        radius = int(np.ceil(3 * sigma))
-        kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
-        kernel /= kernel.sum()
-        padded = np.pad(out, ((radius, radius), (0, 0)), mode="edge")
-        out = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(out.shape[1])], 1)
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(voice.smooth(out, SMOOTH_S * fps), 0.0, 1.0)
 
 
 def is_english(language):

@@ -93,6 +93,21 @@ def analyse(pcm, rate=RATE):
     return Voice(loudness, f0, voicing, power, np.fft.rfftfreq(short.shape[1], 1.0 / rate))
 
 
+def smooth(values, sigma):
+    """``values`` (n, ...) smoothed along the first axis by a Gaussian of ``sigma`` samples,
+    the edges held."""
+    values = np.asarray(values, np.float64)
+    if sigma < 0.3:
+        return values
+    radius = int(np.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(values, [(radius, radius)] + [(0, 0)] * (values.ndim - 1), mode="edge")
+    flat = padded.reshape(len(padded), -1)
+    out = np.stack([np.convolve(flat[:, k], kernel, mode="valid") for k in range(flat.shape[1])], 1)
+    return out.reshape(values.shape)
+
+
 def to_frames(values, fps, count=None):
     """Per-10 ms ``values`` (frames, ...) resampled to ``fps`` by linear interpolation."""
     values = np.asarray(values, np.float64)

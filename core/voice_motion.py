@@ -27,7 +27,7 @@ import numpy as np
 from . import expressions
 from .body import EYE_BONES, NECK_HEAD_SHARES
 from .errors import BadArguments
-from .voice import HOP_S
+from .voice import HOP_S, smooth
 
 SILENT_PHONES = ("SIL", "+SPN+", "+NSN+")
 PHRASE_PAUSE_S = 0.25         # a silence at least this long ends a phrase
@@ -86,20 +86,6 @@ class Motion:
     phrases: list             # [(start s, end s)]
 
 
-def _gaussian(values, sigma):
-    """``values`` (n, ...) smoothed along the first axis (sigma in samples), edges held."""
-    if sigma < 0.3:
-        return np.asarray(values, np.float64)
-    radius = int(np.ceil(3 * sigma))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
-    kernel /= kernel.sum()
-    values = np.asarray(values, np.float64)
-    padded = np.pad(values, [(radius, radius)] + [(0, 0)] * (values.ndim - 1), mode="edge")
-    flat = padded.reshape(len(padded), -1)
-    out = np.stack([np.convolve(flat[:, k], kernel, mode="valid") for k in range(flat.shape[1])], 1)
-    return out.reshape(values.shape)
-
-
 def pulse(times, start, rise, hold, fall):
     """0..1 envelope: up over ``rise`` s from ``start``, held ``hold`` s, down over ``fall`` s,
     with eased (raised-cosine) edges."""
@@ -114,7 +100,7 @@ def phrases(voice, phones=None):
     if phones:
         spans = [(a, b) for p, a, b in phones if p not in SILENT_PHONES]
     else:
-        loud = _gaussian(voice.loudness_db, 0.03 / HOP_S) > _speech_floor(voice)
+        loud = smooth(voice.loudness_db, 0.03 / HOP_S) > _speech_floor(voice)
         edges = np.flatnonzero(np.diff(np.r_[0, loud.astype(np.int8), 0]))
         spans = [(a * HOP_S, b * HOP_S) for a, b in zip(edges[::2], edges[1::2])]
     out = []
@@ -142,7 +128,7 @@ def accents(voice):
     semitones = np.full(len(f0), np.nan)
     semitones[voiced] = 12 * np.log2(f0[voiced] / np.median(f0[voiced]))
     semitones = np.clip(semitones, -12, 12)
-    loud = _gaussian(voice.loudness_db, 0.03 / HOP_S)
+    loud = smooth(voice.loudness_db, 0.03 / HOP_S)
     gap = int(SYLLABLE_GAP_S / HOP_S)
     padded = np.pad(loud, gap, constant_values=-np.inf)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1)
@@ -210,11 +196,11 @@ def _head(times, fps, rng, phrase_list, accent_list, speaking, mood):
         target_turn, target_tilt = np.clip(rng.normal(0, 1, 2), -1.5, 1.5) * (TURN_DEG, TILT_DEG)
         held_turn += ease * (target_turn - held_turn)
         held_tilt += ease * (target_tilt - held_tilt)
-    sway = _gaussian(rng.normal(size=(n, 3)), 0.5 / pace * fps)
+    sway = smooth(rng.normal(size=(n, 3)), 0.5 / pace * fps)
     sway /= np.maximum(sway.std(0), 1e-9)
     sway *= SWAY_DEG * (0.3 + 0.7 * speaking)[:, None]
     angles = np.stack([nod, tilt + held_tilt, turn + held_turn], 1) + sway
-    return _gaussian(angles, SMOOTH_S * fps)
+    return smooth(angles, SMOOTH_S * fps)
 
 
 def _gaze(times, rng, pace):
@@ -276,7 +262,7 @@ def motion(voice, duration_s, fps, phones=None, seed=0, expressiveness=0.5, emot
         return Motion({}, {}, np.zeros((n, 3)), accent_list, phrase_list)     # no bone keyed: the rig's own action stays
     mood = EMOTIONS[emotion]
     rng = np.random.default_rng(seed)
-    loud = _gaussian(voice.loudness_db, 0.3 / HOP_S)
+    loud = smooth(voice.loudness_db, 0.3 / HOP_S)
     floor = _speech_floor(voice)
     speaking = np.interp(times, np.arange(len(loud)) * HOP_S, np.clip((loud - floor) / 20.0, 0, 1))
     scale = expressiveness * mood.amplitude

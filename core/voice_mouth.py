@@ -57,18 +57,6 @@ class Cues:
     notes: list                   # [(first frame, end frame)] of sustained notes
 
 
-def _gauss(x, sigma_frames, axis=0):
-    if sigma_frames < 0.3:
-        return x
-    radius = int(np.ceil(3 * sigma_frames))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
-    kernel /= kernel.sum()
-    padded = np.pad(x, [(radius, radius)] + [(0, 0)] * (x.ndim - 1), mode="edge")
-    if x.ndim == 1:
-        return np.convolve(padded, kernel, mode="valid")
-    return np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(x.shape[1])], 1)
-
-
 def _runs(mask):
     """[(start, end)] of the True runs of a boolean array."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
@@ -146,8 +134,8 @@ def _notes(v):
     vibrato, stays within a narrow band for at least NOTE_MIN_S."""
     voiced = v.f0 > 0
     semis = 12 * np.log2(np.maximum(v.f0, 1.0) / 440.0) * voiced
-    weight = _gauss(voiced.astype(float), VIBRATO_SMOOTH_S * FRAME_RATE)
-    semis = np.where(voiced, _gauss(semis, VIBRATO_SMOOTH_S * FRAME_RATE) / np.maximum(weight, 1e-9), np.nan)
+    weight = voice_mod.smooth(voiced.astype(float), VIBRATO_SMOOTH_S * FRAME_RATE)
+    semis = np.where(voiced, voice_mod.smooth(semis, VIBRATO_SMOOTH_S * FRAME_RATE) / np.maximum(weight, 1e-9), np.nan)
     half = int(NOTE_WINDOW_S * FRAME_RATE / 2)
     padded = np.pad(semis, half, constant_values=np.nan)
     windows = np.sort(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)   # NaNs last
@@ -206,7 +194,7 @@ def _hold_notes(c, o):
     f1, f2 = c.f1.copy(), c.f2.copy()
     half = int(NOTE_HOLD_S * FRAME_RATE / 2)
     for a, b in c.notes:
-        o[a:b] = _gauss(o[a:b], NOTE_SMOOTH_S * FRAME_RATE)
+        o[a:b] = voice_mod.smooth(o[a:b], NOTE_SMOOTH_S * FRAME_RATE)
         for f in (f1, f2):
             f[a:b] = _running_median(f[a:b], half)
     return o, f1, f2
@@ -224,15 +212,15 @@ def weights_10ms(v, c=None):
     """{ARKit name: per-10 ms weights} of the mouth, from the sound. mouthRollLower and
     tongueOut (f, v, th) are left to the phones: these cues cannot tell them apart."""
     c = cues(v) if c is None else c
-    o = _gauss(c.openness, SMOOTH_S * FRAME_RATE)
+    o = voice_mod.smooth(c.openness, SMOOTH_S * FRAME_RATE)
     o, f1, f2 = _hold_notes(c, o)
-    f1 = _gauss(_fill(f1, 500.0), SMOOTH_S * FRAME_RATE)
-    f2 = _gauss(_fill(f2, 1500.0), SMOOTH_S * FRAME_RATE)
+    f1 = voice_mod.smooth(_fill(f1, 500.0), SMOOTH_S * FRAME_RATE)
+    f2 = voice_mod.smooth(_fill(f2, 1500.0), SMOOTH_S * FRAME_RATE)
     height = np.clip((f1 - F1_RANGE[0]) / (F1_RANGE[1] - F1_RANGE[0]), 0, 1)
     rounding = np.clip((ROUND_F2[0] - f2) / (ROUND_F2[0] - ROUND_F2[1]), 0, 1)
     spread = np.clip((f2 - SPREAD_F2[0]) / (SPREAD_F2[1] - SPREAD_F2[0]), 0, 1)
-    fric = _gauss(c.fricative, SMOOTH_S * FRAME_RATE)
-    closure = _gauss(c.closure, SMOOTH_S * FRAME_RATE)
+    fric = voice_mod.smooth(c.fricative, SMOOTH_S * FRAME_RATE)
+    closure = voice_mod.smooth(c.closure, SMOOTH_S * FRAME_RATE)
     sounding = np.clip(o * 3, 0, 1)
     w = {
         "jawOpen": o ** JAW_GAMMA * (0.3 + 0.4 * height) * (1 - 0.5 * rounding) * (1 - closure),
@@ -252,12 +240,12 @@ def weights_10ms(v, c=None):
 def sounding(v, fps, count, c=None):
     """0..1 per frame at ``fps``: how surely the voice sounds (1 once it is a third open)."""
     c = cues(v) if c is None else c
-    return voice_mod.to_frames(np.clip(3 * _gauss(c.openness, SMOOTH_S * FRAME_RATE), 0, 1), fps, count)
+    return voice_mod.to_frames(np.clip(3 * voice_mod.smooth(c.openness, SMOOTH_S * FRAME_RATE), 0, 1), fps, count)
 
 
 def segments(c):
     """[("SIL" or "SPEECH", start s, end s)]: where the voice sounds, for what needs phrases."""
-    sound = _gauss(c.openness, SMOOTH_S * FRAME_RATE) > 0.05
+    sound = voice_mod.smooth(c.openness, SMOOTH_S * FRAME_RATE) > 0.05
     spans = [("SPEECH", a, b) for a, b in _runs(sound)] + [("SIL", a, b) for a, b in _runs(~sound)]
     return [(label, a / FRAME_RATE, b / FRAME_RATE) for label, a, b in sorted(spans, key=lambda s: s[1])]
 
@@ -280,4 +268,4 @@ def brows(v, fps, count=None):
     if voiced.any():
         semis = 12 * np.log2(np.maximum(v.f0, 1.0) / np.median(v.f0[voiced]))
         lift[voiced] = np.clip(semis[voiced] / BROW_FULL_ST, 0, 1) * BROW_MAX
-    return voice_mod.to_frames(_gauss(lift, 0.15 * FRAME_RATE), fps, count)
+    return voice_mod.to_frames(voice_mod.smooth(lift, 0.15 * FRAME_RATE), fps, count)

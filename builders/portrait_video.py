@@ -127,7 +127,7 @@ class TalkVideoJob(jobs.Job):
         self.made, self.objs = [], []
         try:
             self.scene.frame_current = first
-            self.made, self.objs = _link_avatar(self.scene, rig)
+            _link_avatar(self.scene, rig, self.objs)
             self.scene.render.fps, self.scene.render.fps_base = source.render.fps, source.render.fps_base
             preview.use_cycles_cpu(self.scene, size, samples)
             self.scene.cycles.denoising_input_passes = DENOISE_PASSES
@@ -197,18 +197,18 @@ class TalkVideoJob(jobs.Job):
             self.scene = None
 
 
-def _link_avatar(scene, rig):
+def _link_avatar(scene, rig, copies):
     """Link the avatar's collection into the render ``scene``: its objects and sub-collections,
     but each hair-curves object as a static copy with its children made once (its node groups
     applied) on the same head bone. The node groups read the head's mesh, so the render's own
     scene evaluation grew the children again every frame: about 2 s of a 512 px frame on two
     loaded cores (bpy 5.0.1), for strands that do not move with the shape keys (the scalp does
-    not) but rigidly with the head bone. Returns ([], the copies made) for ``close``; a hair
-    object whose modifier does not apply is linked as it is."""
+    not) but rigidly with the head bone. The copies go into ``copies`` as they are made (for
+    ``close``, even when a later one fails); a hair object whose modifier does not apply is
+    linked as it is."""
     coll = rig.users_collection[0]
     for child in coll.children:
         scene.collection.children.link(child)
-    copies = []
     for ob in coll.objects:
         if ob.type == "CURVES" and ob.get(PART) == "hair" and HAIR_MODIFIER in ob.modifiers:
             copy = _static_hair(scene, ob)
@@ -216,7 +216,6 @@ def _link_avatar(scene, rig):
                 copies.append(copy)
                 continue
         scene.collection.objects.link(ob)
-    return [], copies
 
 
 def _static_hair(scene, ob):

@@ -80,7 +80,8 @@ def build_from_result(context, result_dir, photo="", hair="CURVES"):
 
 # -- crowds ----------------------------------------------------------------------------------
 def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spacing=0.6,
-              full_body=False, texture_size=1024, hair="CURVES", shard="", cluster="", viewport_hair=False):
+              full_body=False, texture_size=1024, hair="CURVES", shard="", cluster="", viewport_hair=False,
+              workers=0):
     """A crowd under the "Likeness Crowd" collection: one character per photo of
     ``photos_dir`` and ``variants`` seeded ones (relatives of ``around``'s avatar when given);
     ``shard`` "i/N" makes that slice only. The job's result is the summary: each character
@@ -88,7 +89,11 @@ def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spaci
     not photos, in ``not_photos``). ``cluster``: a Dask scheduler's address (tcp://HOST:PORT)
     or "local:N": the characters are made by that cluster's workers and built here. Hair curves'
     children are shown in the viewport only with ``viewport_hair`` (they render either way):
-    growing them for every character costs a crowd most of its build time and memory."""
+    growing them for every character costs a crowd most of its build time and memory.
+    ``workers``: worker processes making characters side by side on this machine (0: one per
+    core, core.crowd.local_workers); not with ``cluster``."""
+    if not 0 <= workers <= crowd.MAX_LOCAL_WORKERS:
+        raise errors.BadArguments(f"workers must be from 0 (one per core) to {crowd.MAX_LOCAL_WORKERS}, not {workers}")
     photos_dir = os.path.abspath(bpy.path.abspath(photos_dir)) if photos_dir else ""
     photos = crowd.photos_in(photos_dir) if photos_dir else []
     if not photos_dir and not variants:
@@ -104,7 +109,7 @@ def crowd_job(photos_dir="", variants=0, seed=0, around="", layout="GRID", spaci
         chars = crowd.shard(chars, *crowd.parse_shard(shard))
     return crowd_scene.CrowdJob(chars, total, seed, int(texture_size), layout, spacing, full_body, hair,
                                 not_photos=crowd.not_photos(photos_dir) if photos_dir else [], cluster=cluster,
-                                viewport_hair=viewport_hair)
+                                viewport_hair=viewport_hair, workers=workers)
 
 
 def build_crowd(context, **options):

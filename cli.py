@@ -276,7 +276,8 @@ def crowd(args):
     summary = api.build_crowd(bpy.context, photos_dir=job["photos"], variants=args.variants, seed=args.seed,
                               around=job["around"], layout=args.layout.upper(), spacing=job["spacing"],
                               full_body=args.full_body, texture_size=args.texture_size,
-                              hair=args.hair.upper(), shard=args.shard or "", cluster=args.cluster or "")
+                              hair=args.hair.upper(), shard=args.shard or "", cluster=args.cluster or "",
+                              workers=args.workers or 0)
     summary["job"] = job
     for f in summary["failed"]:
         print(f"likeness: skipped {f['photo'] or f['name']}: {f['error']}", file=sys.stderr)
@@ -462,6 +463,12 @@ def argument_problem(args):
             i, _, n = args.shard.partition("/")
             if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
                 return f"--shard must be i/N with 1 <= i <= N, not {args.shard}"
+        if args.workers is not None:
+            from core import crowd
+            if not 1 <= args.workers <= crowd.MAX_LOCAL_WORKERS:
+                return f"--workers must be from 1 to {crowd.MAX_LOCAL_WORKERS}, not {args.workers}"
+            if args.cluster is not None:
+                return "--workers and --cluster do not go together: the cluster's workers make the characters"
         if args.cluster is not None:
             return _cluster_problem(args)
     return None
@@ -528,6 +535,8 @@ def main(argv=None):
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="make the characters on a Dask cluster: its scheduler's tcp://HOST:PORT, "
                         "or local:N for N worker processes on this machine")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes making characters side by side here (default: one per core, at most 4)")
     p.add_argument("--glb", action="store_true", help="also write characters/NAME.glb")
     p.add_argument("--fbx", action="store_true", help="also write characters/NAME.fbx")
     p.add_argument("--out", required=True, help="output folder (crowd.blend, summary.json)")

@@ -81,8 +81,9 @@ def blender_runs(args, photos_dir):
     bpy, api = cli.enable_addon()
     for cluster in ("", "local:2"):
         bpy.ops.wm.read_homefile(use_empty=True)
-        if not cluster:
-            api.worker_client.shared_client(sys.executable).run("warmup")
+        if not cluster:                         # every worker of the one-machine crowd
+            for client in api.worker_client.worker_pool(sys.executable, api.crowd.local_workers()):
+                client.run("warmup")
         else:                                   # warm: a first crowd starts and warms the workers
             api.build_crowd(bpy.context, variants=2, seed=99, texture_size=args.texture_size, hair="NONE",
                             cluster=cluster)
@@ -95,7 +96,7 @@ def blender_runs(args, photos_dir):
         print(f"Blender end to end, {cluster or 'one machine'}: {n} characters in {seconds:.1f} s: "
               f"{n / seconds * 60:.1f} per minute (hair {args.hair}; a local cluster is started per crowd, "
               f"its warm-up counted)" if cluster else
-              f"Blender end to end, one machine (warm worker): {n} characters in {seconds:.1f} s: "
+              f"Blender end to end, one machine ({api.crowd.local_workers()} warm workers): {n} characters in {seconds:.1f} s: "
               f"{n / seconds * 60:.1f} per minute (hair {args.hair})")
 
 

@@ -2,17 +2,19 @@
 of Blender (this process) and of the worker.
 
     .venv/bin/python bench/crowd_throughput.py [--variants 100] [--photos 20] [--hair curves|cards|none]
-        [--texture-size 1024] [--full-body] [--render docs/crowd_25.png] [--cluster local:2]
+        [--texture-size 1024] [--full-body] [--render docs/crowd_25.png] [--cluster local:2] [--workers N]
 
 Variants are random characters (painted textures); photos are Helen photos from ../shared/data
 (detect + fit + photo texture each). The worker is warmed up (models loaded) before the clock
-starts, as in a session where the artist has already built something; with ``--cluster`` (a
+starts, as in a session where the artist has already built something (every one of the crowd's
+``--workers``, default one per core: core.crowd.local_workers); with ``--cluster`` (a
 scheduler's address or local:N) the characters are made by that cluster, warmed by a crowd of two
 first (a local cluster stays up in the worker between crowds).
 """
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -34,11 +36,14 @@ def rss_mb(pid="self", field="VmRSS"):
 
 def run_crowd(bpy, api, args, what, photos_dir, variants, render=None):
     full_body, texture_size = args.full_body, args.texture_size
+    workers = args.workers or api.crowd.local_workers()
     label = f"{what}, hair {args.hair}, {texture_size} px" + (", full body" if full_body else "") + \
-        (f", cluster {args.cluster}" if args.cluster else "")
+        (f", cluster {args.cluster}" if args.cluster else f", {workers} workers")
     bpy.ops.wm.read_homefile(use_empty=True)
-    client = api.worker_client.shared_client(sys.executable)
-    client.run("warmup")
+    pool = api.worker_client.worker_pool(sys.executable, 1 if args.cluster else workers)
+    for client in pool:
+        client.run("warmup")
+    client = pool[0]
     if args.cluster:
         api.build_crowd(bpy.context, variants=2, seed=999, texture_size=texture_size, hair="NONE",
                         cluster=args.cluster)
@@ -47,18 +52,18 @@ def run_crowd(bpy, api, args, what, photos_dir, variants, render=None):
     t = time.perf_counter()
     summary = api.build_crowd(bpy.context, photos_dir=photos_dir, variants=variants, seed=1, layout="SCATTER",
                               spacing=1.0 if full_body else 0.6, full_body=full_body, texture_size=texture_size,
-                              hair=args.hair.upper(), cluster=args.cluster or "")
+                              hair=args.hair.upper(), cluster=args.cluster or "", workers=0 if args.cluster else workers)
     seconds = time.perf_counter() - t
     n = len(summary["characters"])
     blender_after = rss_mb()
-    worker_pid = client.pid()
     print(f"{label}: {n} characters ({len(summary['failed'])} skipped) in {seconds:.1f} s: "
           f"{n / seconds * 60:.1f} characters per minute")
     print(f"  Blender RSS {blender_before:.0f} -> {blender_after:.0f} MB "
           f"({(blender_after - blender_before) / max(n, 1):.1f} MB per character); "
           f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    if worker_pid:
-        print(f"  worker RSS {rss_mb(worker_pid):.0f} MB, peak {rss_mb(worker_pid, 'VmHWM'):.0f} MB")
+    for c in pool:
+        if c.pid():
+            print(f"  worker {c.pid()} RSS {rss_mb(c.pid()):.0f} MB, peak {rss_mb(c.pid(), 'VmHWM'):.0f} MB")
     made = summary["characters"]
     if made:
         import statistics
@@ -121,12 +126,17 @@ def main():
     ap.add_argument("--full-body", action="store_true")
     ap.add_argument("--render", help="render the variants' crowd to this PNG")
     ap.add_argument("--cluster", help="make the characters on this cluster (tcp://HOST:PORT or local:N)")
+    ap.add_argument("--workers", type=int, default=0, help="worker processes on this machine (0: one per core)")
     args = ap.parse_args()
     bpy, api = cli.enable_addon()
     if args.variants:
         run_crowd(bpy, api, args, f"{args.variants} variants", "", args.variants, args.render)
     if args.photos:
-        run_crowd(bpy, api, args, f"{args.photos} Helen photos", helen_folder(args.photos), 0)
+        folder = helen_folder(args.photos)
+        try:
+            run_crowd(bpy, api, args, f"{args.photos} Helen photos", folder, 0)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     api.worker_client.stop_all()
 
 

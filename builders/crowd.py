@@ -1,9 +1,10 @@
 """Crowds in the scene: one character per photo or variant, each in its own collection
 under "Likeness Crowd", laid out on a grid or scattered.
 
-The worker stays warm for the whole crowd and makes the next character while
-Blender builds the current one. A character that fails is skipped and listed in
-the summary; the rest go on. Cancel (ESC) keeps the characters already built.
+The workers (one per core, core.crowd.local_workers) stay warm for the whole crowd and make
+the next characters side by side while Blender builds the ones made, in the crowd's order
+whichever worker finishes first. A character that fails is skipped and listed in the
+summary; the rest go on. Cancel (ESC) keeps the characters already built.
 
 On a cluster (``cluster``: a Dask scheduler's address or "local:N") the worker runs one
 "cluster_crowd" job that hands the characters to the cluster and passes each result on as it
@@ -50,15 +51,17 @@ class CrowdJob(jobs.Job):
     its result is the summary (each character's report, the ones skipped and why)."""
 
     def __init__(self, chars, total, seed=0, texture_size=1024, layout="GRID", spacing=0.6,
-                 full_body=False, hair="CURVES", not_photos=(), cluster="", viewport_hair=False):
-        self.client = worker_client.shared_client(preferences.worker_python())
+                 full_body=False, hair="CURVES", not_photos=(), cluster="", viewport_hair=False, workers=0):
+        python = preferences.worker_python()
+        self.clients = worker_client.worker_pool(python, 1 if cluster else (workers or crowd.local_workers()))
+        self.client = self.clients[0]
         self.pending = list(chars)
         self.count = len(chars)
         self.total, self.seed, self.texture_size = total, seed, texture_size
         self.scatter, self.spacing = layout == "SCATTER", spacing
         self.full_body, self.hair, self.viewport_hair = full_body, hair, viewport_hair
         self.work_dir = tempfile.mkdtemp(prefix="likeness-crowd-")
-        self.in_flight = {}            # job id -> (character, result folder)
+        self.in_flight = {}            # (worker slot, job id) -> (character, result folder)
         self.made, self.failed = [], []
         self.retried = set()           # characters sent again after their worker died
         self.base_dir, self.base_job = None, None
@@ -66,14 +69,14 @@ class CrowdJob(jobs.Job):
         self.cancelled = False
         self.not_photos = list(not_photos)     # files of the photo folder that are not photos (listed)
         self.cluster, self.cluster_job, self.cluster_message = cluster, None, ""
-        self.arrived = {}              # cluster: index -> ("made", folder) or ("failed", message, kind)
+        self.arrived = {}              # index -> ("made", folder) or ("failed", message, kind), to build
         self.taken = set()             # cluster: the indices that arrived (a repeat is dropped)
-        self.order = sorted(chars, key=lambda c: c.index)     # cluster: built in this order
+        self.order = sorted(chars, key=lambda c: c.index)     # built in this order, however they arrive
         around = next((c.photo for c in chars if c.variant and c.photo), None)
         if around and not cluster:
             self.base_dir = os.path.join(self.work_dir, "_base")
-            self.base_job = self.client.submit("avatar", photos=[around], out_dir=self.base_dir,
-                                               texture_size=texture_size)
+            self.base_job = (0, self.client.submit("avatar", photos=[around], out_dir=self.base_dir,
+                                                   texture_size=texture_size))
 
     # -- progress ------------------------------------------------------------------
     @property
@@ -99,46 +102,58 @@ class CrowdJob(jobs.Job):
         if self.cluster:
             return self._step_cluster(timeout)
         self._submit()
-        for msg in self.client.poll(timeout=timeout):
-            if msg.get("type") not in ("result", "error"):
-                continue
-            if msg.get("id") == self.base_job:
-                self._base_done(msg)
-            elif msg.get("id") in self.in_flight:
-                char, out_dir = self.in_flight.pop(msg["id"])
-                if msg["type"] == "error" and msg.get("kind") == errors.WorkerDied.kind \
-                        and char.index not in self.retried:
-                    self.retried.add(char.index)         # once more, on the restarted worker
-                    self.pending.insert(0, char)             # (its folder is written anew)
-                elif msg["type"] == "error":
-                    self._fail(char, msg["message"], msg.get("kind"))
-                elif self.full_body and not out_dir.endswith(crowd.BODY_SUFFIX):
-                    # the head is made: the body carries its identity (the outfit from the crowd's seed)
-                    job = self.client.submit("full_body", head_dir=out_dir, out_dir=out_dir + crowd.BODY_SUFFIX,
-                                             seed=crowd.body_seed(self.seed, char.index))
-                    self.in_flight[job] = (char, out_dir + crowd.BODY_SUFFIX)
-                else:
-                    self._build(char, out_dir)
-        if self.pending or self.in_flight or self.base_job is not None:
+        for slot, client in enumerate(self.clients):
+            for msg in client.poll(timeout=timeout / len(self.clients)):
+                if msg.get("type") in ("result", "error"):
+                    self._ended((slot, msg.get("id")), msg)
+        self._build_arrived()
+        if self.pending or self.in_flight or self.base_job is not None or self.order:
             return False
         self.result = self.summary()
         return True
 
+    def _ended(self, key, msg):
+        """A job of this crowd ended on worker slot ``key[0]``."""
+        if key == self.base_job:
+            self._base_done(msg)
+            return
+        if key not in self.in_flight:
+            return
+        char, out_dir = self.in_flight.pop(key)
+        if msg["type"] == "error" and msg.get("kind") == errors.WorkerDied.kind and char.index not in self.retried:
+            self.retried.add(char.index)             # once more, on the restarted worker
+            self.pending.insert(0, char)             # (its folder is written anew)
+        elif msg["type"] == "error":
+            self.arrived[char.index] = ("failed", msg["message"], msg.get("kind"))
+        elif self.full_body and not out_dir.endswith(crowd.BODY_SUFFIX):
+            # the head is made: the body carries its identity (the outfit from the crowd's seed)
+            slot = key[0]
+            job = self.clients[slot].submit("full_body", head_dir=out_dir, out_dir=out_dir + crowd.BODY_SUFFIX,
+                                            seed=crowd.body_seed(self.seed, char.index))
+            self.in_flight[(slot, job)] = (char, out_dir + crowd.BODY_SUFFIX)
+        else:
+            self.arrived[char.index] = ("made", out_dir)
+
     def _submit(self):
-        while self.pending and len(self.in_flight) < IN_FLIGHT:   # (a body job takes its head's place)
+        """Keep every worker busy: IN_FLIGHT jobs each (a body job takes its head's place)."""
+        while self.pending:
             char = self.pending[0]
             if char.variant and char.photo and self.base_job is not None:
                 return                               # variants of a photo wait for its avatar
+            load = [sum(1 for s, _ in self.in_flight if s == slot) for slot in range(len(self.clients))]
+            slot = min(range(len(self.clients)), key=load.__getitem__)
+            if load[slot] >= IN_FLIGHT:
+                return
             self.pending.pop(0)
+            client = self.clients[slot]
             out_dir = os.path.join(self.work_dir, f"{char.index:05d}_{char.name}")
             if char.variant:
-                job = self.client.submit("variant", seed=self.seed, index=char.index, out_dir=out_dir,
-                                         texture_size=self.texture_size, name=char.name,
-                                         base_dir=self.base_dir if char.photo else None)
+                job = client.submit("variant", seed=self.seed, index=char.index, out_dir=out_dir,
+                                    texture_size=self.texture_size, name=char.name,
+                                    base_dir=self.base_dir if char.photo else None)
             else:
-                job = self.client.submit("avatar", photos=[char.photo], out_dir=out_dir,
-                                         texture_size=self.texture_size)
-            self.in_flight[job] = (char, out_dir)
+                job = client.submit("avatar", photos=[char.photo], out_dir=out_dir, texture_size=self.texture_size)
+            self.in_flight[(slot, job)] = (char, out_dir)
 
     # -- on a cluster -----------------------------------------------------------------
     def _step_cluster(self, timeout):
@@ -200,7 +215,7 @@ class CrowdJob(jobs.Job):
         if msg["type"] == "error":
             for char in [c for c in self.pending if c.variant and c.photo]:
                 self.pending.remove(char)
-                self._fail(char, f"The base photo failed: {msg['message']}", msg.get("kind"))
+                self.arrived[char.index] = ("failed", f"The base photo failed: {msg['message']}", msg.get("kind"))
 
     def _fail(self, char, message, kind=None):
         self.failed.append({**char.to_dict(), "error": message, "kind": kind or "LikenessError"})
@@ -226,16 +241,13 @@ class CrowdJob(jobs.Job):
         self.cancelled = True
         if self.cluster_job is not None:
             self.client.cancel(self.cluster_job)
-            for char in self._waiting() + [c for c in self.order if c.index in self.arrived]:
-                self._fail(char, "Cancelled.", "Cancelled")
-            self.cluster_job, self.order, self.arrived = None, [], {}
-        for job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
-            self.client.cancel(job)
-        for char, _ in self.in_flight.values():
-            self._fail(char, "Cancelled.", "Cancelled")
-        for char in self.pending:
-            self._fail(char, "Cancelled before it was made.", "Cancelled")
-        self.pending, self.in_flight, self.base_job = [], {}, None
+            self.cluster_job = None
+        for slot, job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
+            self.clients[slot].cancel(job)
+        for char in self.order:          # all not built yet: in flight, waiting, or arrived out of turn
+            self._fail(char, "Cancelled." if char not in self.pending else "Cancelled before it was made.",
+                       "Cancelled")
+        self.pending, self.in_flight, self.base_job, self.order, self.arrived = [], {}, None, [], {}
         self.result = self.summary()
 
     def close(self):

@@ -118,6 +118,13 @@ def rng_for(seed, index):
 
 
 BODY_SUFFIX = "_body"          # a full body's result folder: beside its head's
+MAX_LOCAL_WORKERS = 4          # a crowd's worker processes on one machine (each holds about 1 GB)
+
+
+def local_workers(cores=None):
+    """How many worker processes make a crowd's characters side by side on this machine: one per
+    core (Blender's scene build shares them), at most MAX_LOCAL_WORKERS."""
+    return max(1, min(MAX_LOCAL_WORKERS, cores or os.cpu_count() or 1))
 
 
 def body_seed(seed, index):

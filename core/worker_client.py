@@ -43,12 +43,12 @@ def cache_environment():
 
 
 class WorkerClient:
-    def __init__(self, python):
+    def __init__(self, python, log_name=""):
         self.python = python
         self.proc = None
         self.messages = None
         self.stderr_tail = deque(maxlen=40)
-        self.log_path = new_log_path()
+        self.log_path = new_log_path(log_name)
         self._ids = itertools.count(1)
         self.running = set()
         self._orphans = []        # ends of jobs not yet handed out: a dead worker's, or those that
@@ -205,8 +205,9 @@ class WorkerClient:
                 raise errors.LikenessError(f"The job took longer than {timeout:.0f} s.")
 
 
-def new_log_path():
-    """This process's worker log under LOG_DIR; the oldest logs beyond KEEP_LOGS are removed."""
+def new_log_path(name=""):
+    """This process's worker log under LOG_DIR (``name`` tells a crowd's second worker's apart);
+    the oldest logs beyond KEEP_LOGS are removed."""
     os.makedirs(LOG_DIR, exist_ok=True)
     logs = sorted((os.path.join(LOG_DIR, n) for n in os.listdir(LOG_DIR) if n.endswith(".log")),
                   key=lambda p: os.path.getmtime(p) if os.path.exists(p) else 0, reverse=True)
@@ -215,26 +216,34 @@ def new_log_path():
             os.remove(old)
         except OSError:
             pass
-    return os.path.join(LOG_DIR, f"worker-{os.getpid()}.log")
+    return os.path.join(LOG_DIR, f"worker-{os.getpid()}{name}.log")
 
 
-_clients = {}
+_clients = {}          # python -> [the shared client, a crowd's further workers...]
 
 
 def shared_client(python):
     """The process-wide client for ``python`` (one warm worker per interpreter)."""
-    client = _clients.get(python)
-    if client is None:
-        for other in _clients.values():
-            other.stop()
-        _clients.clear()
-        client = _clients[python] = WorkerClient(python)
-    return client
+    return worker_pool(python, 1)[0]
+
+
+def worker_pool(python, count):
+    """``count`` clients for ``python``: the shared one first, then further workers that a crowd
+    uses to make characters side by side on a machine's several cores. They stay warm for the
+    next crowd and end with ``stop_all`` (or with Blender: each worker watches its parent)."""
+    if python not in _clients:
+        stop_all()                       # one interpreter's workers at a time
+        _clients[python] = []
+    pool = _clients[python]
+    while len(pool) < count:
+        pool.append(WorkerClient(python, f"-{len(pool) + 1}" if pool else ""))
+    return pool[:count]
 
 
 def stop_all():
-    for client in _clients.values():
-        client.stop()
+    for pool in _clients.values():
+        for client in pool:
+            client.stop()
     _clients.clear()
 
 

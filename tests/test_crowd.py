@@ -171,21 +171,51 @@ def test_merge_refuses_a_missing_or_repeated_shard(shards, tmp_path):
 def test_cancel_keeps_the_characters_already_built(addon, empty_scene):
     """The crowd's job as the UI drives it: ESC after the first character."""
     import bpy
-    job = addon.api.crowd_job(variants=3, seed=SEED, hair="NONE")
+    job = addon.api.crowd_job(variants=4, seed=SEED, hair="NONE")
     try:
         while not job.made:
             job.step(0.2)
             assert not job.failed, job.failed
+        built = len(job.made)            # (two workers may deliver two at once)
         job.cancel()
     finally:
         job.close()
     summary = job.result
-    assert len(summary["characters"]) == 1 and summary["cancelled"]
-    assert {f["kind"] for f in summary["failed"]} == {"Cancelled"} and len(summary["failed"]) == 2
+    assert built < 4 and len(summary["characters"]) == built and summary["cancelled"]
+    assert {f["kind"] for f in summary["failed"]} == {"Cancelled"} and len(summary["failed"]) == 4 - built
     crowd_coll = bpy.data.collections["Likeness Crowd"]
-    assert [c.name for c in crowd_coll.children] == ["Likeness variant_001"]
+    assert [c.name for c in crowd_coll.children] == [f"Likeness variant_{i:03d}" for i in range(1, built + 1)]
     rig = next(o for o in crowd_coll.children[0].objects if o.type == "ARMATURE")
-    assert rig.location.x == pytest.approx(addon.builders.crowd.position(0, 3, 0.6)[0])
+    assert rig.location.x == pytest.approx(addon.builders.crowd.position(0, 4, 0.6)[0])
+
+
+def test_two_workers_make_the_crowd_one_worker_makes(addon, empty_scene):
+    """Characters made side by side by two worker processes are built in the crowd's order and
+    are the ones a single worker makes (the same seed): names, places, heads and reports."""
+    import bpy
+
+    def crowd(workers):
+        bpy.ops.wm.read_homefile(use_empty=True)
+        summary = addon.api.build_crowd(bpy.context, variants=5, seed=SEED, hair="NONE", workers=workers)
+        coll = bpy.data.collections["Likeness Crowd"]
+        heads = []
+        for child in coll.children:
+            rig = next(o for o in child.objects if o.type == "ARMATURE")
+            head = next(o for o in child.objects if o.type == "MESH" and o.parent == rig)
+            co = np.zeros(len(head.data.vertices) * 3)
+            head.data.vertices.foreach_get("co", co)
+            heads.append((child.name, tuple(rig.location), co))
+        return summary, heads
+
+    pool = addon.core.worker_client.worker_pool(addon.preferences.worker_python(), 2)
+    one, one_heads = crowd(1)
+    two, two_heads = crowd(2)
+    assert all(c.pid() for c in pool) and len({c.pid() for c in pool}) == 2       # both made characters
+    assert [h[0] for h in two_heads] == [h[0] for h in one_heads] == [f"Likeness variant_{i:03d}" for i in range(1, 6)]
+    for (_, loc1, co1), (_, loc2, co2) in zip(one_heads, two_heads):
+        assert loc1 == pytest.approx(loc2) and np.abs(co1 - co2).max() < 1e-6
+    strip = lambda s: [{k: v for k, v in c["report"].items() if k != "timings_ms"} for c in s["characters"]]  # noqa: E731
+    assert strip(one) == strip(two) and not two["failed"]
 
 
 def test_full_body_crowd_has_game_skeleton_and_a_valid_glb(tmp_path):

@@ -199,8 +199,9 @@ def texel_map(size):
 def roughness_map(size):
     """The model's roughness map (the same for every avatar: regions of the template)."""
     hm = head_model.load()
-    return pbr_maps.roughness_map(texel_map(texture.GEOMETRY_SIZE), hm.template,
-                                  texture.triangulate(hm.faces), size)
+    rough = pbr_maps.roughness_map(texel_map(texture.GEOMETRY_SIZE), hm.template, texture.triangulate(hm.faces), size)
+    rough.setflags(write=False)            # shared: result.save encodes it once
+    return rough
 
 
 def eye_axes(hm, neutral):

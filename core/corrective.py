@@ -111,15 +111,10 @@ def solve(neutral_vertices, views, smooth=SMOOTH, depth=DEPTH, iterations=ITERAT
     use = pw > 0
     is_oval = np.zeros(478, bool)
     is_oval[oval] = True
-    # regularisers on x (mm, free vertices, interleaved xyz)
-    W = sparse.diags(w[free])
-    Ls = lap[:, free] @ W
-    Ls = Ls[np.unique(Ls.nonzero()[0])]
     R0 = views[0]["rotation"]
     axis = R0[2]                                          # the main camera's axis in the head frame
     depth_w = depth / len(views)
-    reg = (smooth * sparse.kron(Ls.T @ Ls, sparse.identity(3))
-           + MAGNITUDE * sparse.identity(3 * m)
+    reg = (_smooth_and_small(smooth)
            + depth_w * sparse.kron(sparse.identity(m), sparse.csr_matrix(np.outer(axis, axis))))
     inner = np.nonzero(use & ~is_oval)[0]
     point_w = np.concatenate([pw[inner], pw[inner], pw[oval]])          # the rows of _data_rows
@@ -146,6 +141,17 @@ def solve(neutral_vertices, views, smooth=SMOOTH, depth=DEPTH, iterations=ITERAT
     if norm > MAX_MM:
         offsets *= MAX_MM / norm
     return offsets
+
+
+@functools.lru_cache(maxsize=2)
+def _smooth_and_small(smooth):
+    """The regularisers that do not depend on the photo, on x (mm, free vertices, interleaved
+    xyz): smoothness (the Laplacian) and size."""
+    from scipy import sparse
+    w, free, lap = support()
+    Ls = lap[:, free] @ sparse.diags(w[free])
+    Ls = Ls[np.unique(Ls.nonzero()[0])]
+    return (smooth * sparse.kron(Ls.T @ Ls, sparse.identity(3)) + MAGNITUDE * sparse.identity(3 * len(free))).tocsr()
 
 
 def _offsets_from(x, free, w, n):

@@ -48,12 +48,23 @@ class Style:
 
 
 def _resample(points, count):
-    """A polyline resampled to ``count`` points along its length, closer together near the
-    root where strands bend most."""
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    s = np.r_[0.0, np.cumsum(seg)]
-    t = s[-1] * np.linspace(0.0, 1.0, count) ** 1.6
-    return np.stack([np.interp(t, s, points[:, k]) for k in range(3)], 1)
+    """Polylines (n, m, 3) resampled to ``count`` points each along their length, closer
+    together near the root where strands bend most. A polyline that ends early repeats its
+    last point (segments of length 0 change nothing)."""
+    if not len(points):
+        return np.zeros((0, count, 3))
+    seg = np.linalg.norm(np.diff(points, axis=1), axis=2)
+    s = np.concatenate([np.zeros((len(points), 1)), np.cumsum(seg, axis=1)], 1)      # (n, m)
+    t = s[:, -1:] * np.linspace(0.0, 1.0, count) ** 1.6                               # (n, count)
+    # the segment each sample falls in: rows searched at once, each offset above the last
+    offset = (np.arange(len(points)) * (s[:, -1].max() + 1.0))[:, None]
+    j = np.searchsorted((s + offset).ravel(), (t + offset).ravel(), side="right").reshape(t.shape)
+    j = np.clip(j - np.arange(len(points))[:, None] * s.shape[1], 1, s.shape[1] - 1)
+    s0, s1 = np.take_along_axis(s, j - 1, 1), np.take_along_axis(s, j, 1)
+    f = np.where(s1 > s0, (t - s0) / np.where(s1 > s0, s1 - s0, 1.0), 1.0)[..., None]
+    p0 = np.take_along_axis(points, (j - 1)[..., None], 1)
+    p1 = np.take_along_axis(points, j[..., None], 1)
+    return p0 + f * (p1 - p0)
 
 
 def guides(verts, quads, skin, scalp_weight, style, count=320):
@@ -124,8 +135,7 @@ def guides(verts, quads, skin, scalp_weight, style, count=320):
             break
     # the root on the skin (where Blender attaches the curve), leaving along the normal
     path = np.stack([verts[roots]] + path, 1)           # (n, steps, 3); finished strands repeat their tip
-    strands = np.array([_resample(path[k, :max(3, int(round(length[k] / STEP_M)) + 2)], POINTS)
-                        for k in range(n)]).reshape(-1, POINTS, 3)
+    strands = _resample(path, POINTS).reshape(-1, POINTS, 3)
     if style.tie != "none":                             # all but a fringe gathered to the tie
         from . import hair_ties
         centre = np.array([centre_x, skin_verts[:, 1].mean(), ear_z])

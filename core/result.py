@@ -10,8 +10,11 @@ import json
 import os
 import shutil
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from . import image_io
 from .errors import InvalidResult
 
 SCHEMA_VERSION = 2
@@ -83,21 +86,42 @@ class AvatarResult:
 
 def save(folder, arrays, images, report):
     """Write a result; ``images`` maps every key of IMAGES to an (H, W[, 3]) uint8 array, or
-    to the path of a PNG to copy (a crowd variant keeps its base avatar's textures)."""
-    from .image_io import write_png
+    to the path of a PNG to copy (a crowd variant keeps its base avatar's textures). The PNGs
+    are encoded side by side (the encoder leaves Python's lock) and a read-only array, which
+    cannot change (the roughness map every avatar shares), is encoded once per process."""
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
-    np.savez(os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION), **arrays)
-    written = {}                   # id of an array already encoded -> its file (a variant's lit is its albedo)
+    arrays_done = _ENCODER.submit(np.savez, os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION),
+                                  **arrays)
+    encoded = {}                   # id of an array -> its PNG bytes (a variant's lit is its albedo)
+    for image in images.values():
+        if not isinstance(image, str) and id(image) not in encoded:
+            encoded[id(image)] = _constant_png(image) or _ENCODER.submit(image_io.encode_png, image)
     for key, name in IMAGES.items():
         image, path = images[key], os.path.join(folder, name)
-        source = image if isinstance(image, str) else written.get(id(image))
-        if source is not None:
-            shutil.copyfile(source, path)
-        else:
-            write_png(path, image)
-            written[id(image)] = path
+        if isinstance(image, str):
+            shutil.copyfile(image, path)
+            continue
+        data = encoded[id(image)]
+        with open(path, "wb") as fh:
+            fh.write(data if isinstance(data, bytes) else data.result())
+    arrays_done.result()
     write_report(folder, report)
+
+
+_ENCODER = ThreadPoolExecutor(2, thread_name_prefix="likeness-result")
+_CONSTANT_PNGS = {}                # id -> (array, PNG bytes) of read-only images
+
+
+def _constant_png(image):
+    if getattr(image, "flags", None) is None or image.flags.writeable:
+        return None
+    kept = _CONSTANT_PNGS.get(id(image))
+    if kept is None or kept[0] is not image:
+        if len(_CONSTANT_PNGS) > 8:
+            _CONSTANT_PNGS.clear()
+        kept = _CONSTANT_PNGS[id(image)] = (image, image_io.encode_png(image))
+    return kept[1]
 
 
 def write_report(folder, report):

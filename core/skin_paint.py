@@ -72,8 +72,11 @@ def paint(tm, vertices, quads, eye_axes, size, skin_srgb, iris_srgb, brow_srgb, 
                         interpolation=cv2.INTER_CUBIC)
     coarse *= (1.0 + mottle)[..., None]
     full = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_LINEAR)
-    full *= (1.0 + rng.normal(0.0, GRAIN, (size, size)).astype(np.float32))[..., None]
-    albedo8 = cv2.convertScaleAbs(texture.linear_to_srgb(np.clip(full, 0.0, 1.0)), alpha=255.0)
+    grain = rng.standard_normal((size, size), dtype=np.float32)
+    grain *= GRAIN
+    grain += 1.0
+    full *= grain[..., None]
+    albedo8 = texture.linear_to_srgb8(full)
     positions = np.zeros((g, g, 3), np.float32)
     positions[tm.ys, tm.xs] = pos
     positions = texture._extend(positions, tm.inside)

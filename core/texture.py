@@ -152,6 +152,16 @@ def linear_to_srgb(c):
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
 
 
+SRGB8_STEPS = 4095
+_SRGB8 = np.round(linear_to_srgb(np.arange(SRGB8_STEPS + 1) / SRGB8_STEPS) * 255.0).astype(np.uint8)
+
+
+def linear_to_srgb8(c):
+    """linear_to_srgb(c) * 255 as uint8 by a table of 4096 steps (within one level of the exact
+    value)."""
+    return np.take(_SRGB8, (np.clip(c, 0.0, 1.0) * SRGB8_STEPS + 0.5).astype(np.uint16))
+
+
 @dataclasses.dataclass
 class TexelMap:
     """Which texels lie in which triangle, and where their mirror images are (per texture size)."""

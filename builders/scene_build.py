@@ -91,12 +91,30 @@ def _build(context, res, name, photo_path, hair, t, parent=None):
 def _build_armature(context, res, name, coll, t):
     arm = t.add(bpy.data.armatures.new(f"{name}_rig"))
     rig = t.add(bpy.data.objects.new(f"{name}_rig", arm))
+    # the bones are made in edit mode in a scene of their own: bpy.ops updates the view layer
+    # after each operator, and in the artist's scene that evaluated every object changed since
+    # (a crowd's previous character: about a third of each character's build)
+    stage = bpy.data.scenes.new("Likeness bones")
+    try:
+        stage.collection.objects.link(rig)
+        layer = stage.view_layers[0]
+        layer.objects.active = rig
+        with context.temp_override(scene=stage, view_layer=layer, active_object=rig, object=rig, edit_object=rig):
+            bpy.ops.object.mode_set(mode="EDIT")
+            try:
+                _edit_bones(arm, res)
+            finally:
+                bpy.ops.object.mode_set(mode="OBJECT")
+    finally:
+        bpy.data.scenes.remove(stage)
     coll.objects.link(rig)
     rig.location = context.scene.cursor.location
     rig.show_in_front = True
-    prev_active = context.view_layer.objects.active
-    context.view_layer.objects.active = rig
-    bpy.ops.object.mode_set(mode="EDIT")
+    arm.display_type = "STICK"
+    return rig
+
+
+def _edit_bones(arm, res):
     bones = []
     for i, bname in enumerate(res.bone_names):
         eb = arm.edit_bones.new(str(bname))
@@ -109,10 +127,6 @@ def _build_armature(context, res, name, coll, t):
     for i, parent in enumerate(res.bone_parents):
         if parent >= 0:
             bones[i].parent = bones[parent]
-    bpy.ops.object.mode_set(mode="OBJECT")
-    context.view_layer.objects.active = prev_active
-    arm.display_type = "STICK"
-    return rig
 
 
 def _build_head_mesh(res, name, coll, t):
@@ -161,12 +175,21 @@ def _add_skinning(ob, rig, res):
                 (res.arrays.get("bare_skin", np.zeros(0)) > 0).astype(np.float32))
 
 
+WEIGHT_STEPS = 255      # weights kept in 1/255ths, as 8-bit game-engine weights: a third of the
+                        # group.add calls of the exact floats (one call per distinct weight)
+
+
 def add_weights(group, weights):
     """Give the vertices with a weight above 0 their weight in ``group``: one call per distinct
     weight (vertex groups have no foreach_set; a scalp is mostly 1.0)."""
-    weights = np.asarray(weights, np.float32)
-    for w in np.unique(weights[weights > 0]):
-        group.add(np.nonzero(weights == w)[0].tolist(), float(w), "REPLACE")
+    weights = np.round(np.asarray(weights, np.float32) * WEIGHT_STEPS)
+    index = np.flatnonzero(weights > 0)
+    index = index[np.argsort(weights[index], kind="stable")]
+    steps = weights[index]
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(steps)) + 1, [len(index)]))
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if b > a:
+            group.add(index[a:b].tolist(), float(steps[a]) / WEIGHT_STEPS, "REPLACE")
 
 
 def _add_photo_expression_action(ob, res, name, t):

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import age, correspondence, corrective, detect, fit, hair, head_model, measure, same_person
+from . import age, beside, correspondence, corrective, detect, fit, hair, head_model, measure, same_person
 from .image_io import focal_from_exif, read_photo
 
 
@@ -80,6 +80,8 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None, corrective_sh
                                        for rgb, det in zip(images, detections)], photo_paths)
         timings["compare"] = ms(t)
 
+    # one photo: its hair is segmented (photo and landmarks only) while the head is fitted
+    hair_seg = beside.start(hair.segment, images[0], detections[0].landmarks) if len(images) == 1 else None
     progress(0.2, "fit", "Fitting the head")
     t = time.perf_counter()
     hm = head_model.load()
@@ -110,7 +112,7 @@ def analyse(photo_paths, progress=lambda *a: None, age_years=None, corrective_sh
         add_corrective(an, solve_corrective(an))
         timings["corrective"] = ms(t)
     t = time.perf_counter()
-    an.hair = _hair(an)
+    an.hair = _hair(an, hair_seg.result() if hair_seg is not None else None)
     an.warnings.extend(an.hair[1].warnings)
     timings["hair"] = ms(t)
     return an
@@ -141,9 +143,10 @@ def add_corrective(an, offsets):
     an.corrective = (offsets if an.corrective is None else an.corrective + offsets)
 
 
-def _hair(an):
-    """The primary photo's hair, measured in the fitted camera's scale and against the fitted
-    skull's top (the highest scalp point in the photo)."""
+def _hair(an, seg=None):
+    """The primary photo's hair (its Segmentation ``seg`` when already made), measured in the
+    fitted camera's scale and against the fitted skull's top (the highest scalp point in the
+    photo)."""
     hm = head_model.load()
     pf = an.main
     verts = pf.posed["vertices"] @ pf.view.rotation.T + pf.translation
@@ -152,7 +155,8 @@ def _hair(an):
     frame = hair.FaceFrame.from_landmarks(pf.detection.landmarks)
     skull_top = px[scalp][np.argmax(frame.coords(px[scalp])[:, 1])]
     cm_per_px = float(np.median(verts[:, 2])) / pf.view.focal_px * 100.0
-    return hair.analyse(pf.rgb, pf.detection.landmarks, cm_per_px, skull_top)
+    seg = seg or hair.segment(pf.rgb, pf.detection.landmarks)
+    return seg, hair.attributes(seg, pf.rgb, pf.detection.landmarks, cm_per_px, skull_top)
 
 
 def ms(t0):

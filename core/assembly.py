@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from . import (accessories, brows_lashes, correspondence, hair, hair_choice, hair_strands, hair_styles, head_model, measure, pbr_maps, result,
+from . import (accessories, beside, brows_lashes, correspondence, hair, hair_choice, hair_strands, hair_styles, head_model, measure, pbr_maps, result,
                shape_from_shading, texture)
 from .analysis import add_corrective, analyse, camera_matrix_world, ms
 from .report import make_report
@@ -35,6 +35,11 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
         add_corrective(an, shading_offsets)
     an.timings["shading"] = ms(t)
 
+    neutral = an.neutral
+    mesh = head_mesh(hm, neutral)
+    # the hair's strands are grown while the texture is baked (neither needs the other; the
+    # hair's colour is de-lit by the texture's lighting below)
+    strands = beside.start(hair_arrays, hm, neutral, mesh["scalp_weight"].copy(), an)
     progress(0.55, "texture", "Projecting the photo into the texture")
     t = time.perf_counter()
     verts_cam = main.posed["vertices"] @ fr.rotation.T + main.translation
@@ -45,20 +50,19 @@ def build_avatar(photos, out_dir, texture_size=2048, progress=lambda *a: None, a
               "roughness": roughness_map(min(texture_size, 1024)),
               "normal": pbr_maps.detail_normal_map(_at_most(tex.albedo, 2048))}
     an.timings["texture"] = ms(t)
+    hair_data = strands.result()
     if an.hair is not None:
         an.hair = (an.hair[0], hair.delight(an.hair[1], _hair_shading(hm, verts_cam, tex.lighting_sh)))
+        hair_data["hair_rgb"] = np.asarray(an.hair[1].colour_linear, np.float32)
 
     progress(0.85, "save", "Writing the avatar data")
     h, w = main.rgb.shape[:2]
-    neutral = an.neutral
-    mesh = head_mesh(hm, neutral)
     arrays = avatar_arrays(hm, neutral, mesh, an.fit.phenotype, an.fit.local_changes,
                            expression=fr.facial_actions,
                            camera_matrix_world=camera_matrix_world(fr.rotation, main.translation),
                            focal_px=fr.focal_px, image_size=(w, h),
                            landmarks68=fr.landmarks_px[correspondence.ibug68_index()],
-                           hair=hair_arrays(hm, neutral, mesh["scalp_weight"].copy(), an),
-                           corrective=an.corrective)
+                           hair=hair_data, corrective=an.corrective)
     an.timings["total"] = ms(t_all)
     report = make_report(an)
     if "hair" in report:

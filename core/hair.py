@@ -363,7 +363,3 @@ def delight(attrs, shading):
     return dataclasses.replace(attrs, colour_linear=colour, colour_srgb=_hex(colour), delit=True)
 
 
-def analyse(rgb, landmarks, cm_per_px=None, skull_top_px=None):
-    """Segment the hair and measure it: (Segmentation, HairAttributes)."""
-    seg = segment(rgb, landmarks)
-    return seg, attributes(seg, rgb, landmarks, cm_per_px, skull_top_px)

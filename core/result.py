@@ -10,11 +10,9 @@ import json
 import os
 import shutil
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
-from . import image_io
+from . import beside, image_io
 from .errors import InvalidResult
 
 SCHEMA_VERSION = 2
@@ -91,12 +89,12 @@ def save(folder, arrays, images, report):
     cannot change (the roughness map every avatar shares), is encoded once per process."""
     os.makedirs(folder, exist_ok=True)
     _validate(arrays)
-    arrays_done = _ENCODER.submit(np.savez, os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION),
+    arrays_done = beside.start(np.savez, os.path.join(folder, NPZ), schema_version=np.int32(SCHEMA_VERSION),
                                   **arrays)
     encoded = {}                   # id of an array -> its PNG bytes (a variant's lit is its albedo)
     for image in images.values():
         if not isinstance(image, str) and id(image) not in encoded:
-            encoded[id(image)] = _constant_png(image) or _ENCODER.submit(image_io.encode_png, image)
+            encoded[id(image)] = _constant_png(image) or beside.start(image_io.encode_png, image)
     for key, name in IMAGES.items():
         image, path = images[key], os.path.join(folder, name)
         if isinstance(image, str):
@@ -109,7 +107,6 @@ def save(folder, arrays, images, report):
     write_report(folder, report)
 
 
-_ENCODER = ThreadPoolExecutor(2, thread_name_prefix="likeness-result")
 _CONSTANT_PNGS = {}                # id -> (array, PNG bytes) of read-only images
 
 

@@ -28,6 +28,7 @@ from .hair_build import ESSENTIALS, STRAND_IMAGE
 
 CROWD_COLLECTION = "Likeness Crowd"
 IN_FLIGHT = 2                  # jobs queued at the worker: one being made, one waiting
+STOP_WAIT_S = 15.0             # how long a cancelled crowd waits for its workers' jobs to stop
 SCATTER_JITTER = 0.3           # share of the spacing a scattered character moves off its grid cell
 SCATTER_TURN_DEG = 30.0
 
@@ -67,6 +68,7 @@ class CrowdJob(jobs.Job):
         self.base_dir, self.base_job = None, None
         self.started = time.perf_counter()
         self.cancelled = False
+        self.stopping = set()          # (worker slot, job id) of jobs told to stop, not ended yet
         self.not_photos = list(not_photos)     # files of the photo folder that are not photos (listed)
         self.cluster, self.cluster_job, self.cluster_message = cluster, None, ""
         self.arrived = {}              # index -> ("made", folder) or ("failed", message, kind), to build
@@ -239,10 +241,11 @@ class CrowdJob(jobs.Job):
 
     def cancel(self):
         self.cancelled = True
+        self.stopping = set(self.in_flight) | ({self.base_job} if self.base_job is not None else set())
         if self.cluster_job is not None:
-            self.client.cancel(self.cluster_job)
+            self.stopping.add((0, self.cluster_job))
             self.cluster_job = None
-        for slot, job in list(self.in_flight) + ([self.base_job] if self.base_job is not None else []):
+        for slot, job in self.stopping:
             self.clients[slot].cancel(job)
         for char in self.order:          # all not built yet: in flight, waiting, or arrived out of turn
             self._fail(char, "Cancelled." if char not in self.pending else "Cancelled before it was made.",
@@ -251,6 +254,14 @@ class CrowdJob(jobs.Job):
         self.result = self.summary()
 
     def close(self):
+        """Remove the crowd's folder once the jobs told to stop have stopped (a job notices at
+        its next step, and one about to end may still write its character there)."""
+        deadline = time.monotonic() + STOP_WAIT_S
+        while self.stopping and time.monotonic() < deadline:
+            for slot, client in enumerate(self.clients):
+                for msg in client.poll(timeout=0.05):
+                    if msg.get("type") in ("result", "error"):
+                        self.stopping.discard((slot, msg.get("id")))
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def summary(self):

@@ -180,6 +180,7 @@ def test_cancel_keeps_the_characters_already_built(addon, empty_scene):
         job.cancel()
     finally:
         job.close()
+    assert not os.path.exists(job.work_dir)      # not even a character that was under way
     summary = job.result
     assert built < 4 and len(summary["characters"]) == built and summary["cancelled"]
     assert {f["kind"] for f in summary["failed"]} == {"Cancelled"} and len(summary["failed"]) == 4 - built

@@ -70,18 +70,41 @@ def role_input(node, role, required=True):
                               f"its inputs: {', '.join(s.name for s in node.inputs)})")
 
 
-def set_surface(node, surface_object, uv_socket, links, required=True):
-    """Point an Essentials hair group at ``surface_object`` and its UV map, whichever sockets
-    this version has for them (the source menu, where there is one, set to Object)."""
+def set_surface(node, surface, uv_socket, links, required=True):
+    """Point an Essentials hair group at ``surface`` and its UV map, whichever sockets this
+    version has for them (the source menu, where there is one, set to Object). ``surface`` is
+    an object, or an Object output socket to link from (a tree's group input, so that one tree
+    serves every avatar, each modifier giving its own head)."""
     source = role_input(node, "surface_source", required=False)
     if source is not None:
         source.default_value = "Object"
     socket = role_input(node, "surface_object", required)
     if socket is not None:
-        socket.default_value = surface_object
+        if isinstance(surface, bpy.types.NodeSocket):
+            links.new(surface, socket)
+        else:
+            socket.default_value = surface
     uv = role_input(node, "surface_uv", required)
     if uv is not None:
         links.new(uv_socket, uv)
+
+
+def tree_inputs(tree):
+    """A node tree's input sockets (its interface's, 4.0 on), by name."""
+    return {item.name: item for item in tree.interface.items_tree
+            if item.item_type == "SOCKET" and item.in_out == "INPUT"}
+
+
+def set_modifier_inputs(mod, values):
+    """Give a geometry-nodes modifier its own value of its node group's inputs, by name: the
+    modifier keeps them as properties named by the sockets' identifiers ("Socket_1" ...)."""
+    inputs = tree_inputs(mod.node_group)
+    for name, value in values.items():
+        if name not in inputs:
+            raise BlenderIncompatible(f"{version_text()}: the node group '{mod.node_group.name}' has no "
+                                      f"input '{name}' (its inputs: {', '.join(inputs)})")
+        mod[inputs[name].identifier] = value
+    mod.id_data.update_tag()
 
 
 def new_fcurves(owner, id_type, action_name):

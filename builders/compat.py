@@ -96,15 +96,36 @@ def tree_inputs(tree):
 
 
 def set_modifier_inputs(mod, values):
-    """Give a geometry-nodes modifier its own value of its node group's inputs, by name: the
-    modifier keeps them as properties named by the sockets' identifiers ("Socket_1" ...)."""
-    inputs = tree_inputs(mod.node_group)
+    """Give a geometry-nodes modifier its own value of its node group's inputs, by name. Up to
+    5.2 the modifier keeps them as ID properties named by the sockets' identifiers
+    (mod["Socket_1"]); 5.3 has them as mod.properties.inputs.Socket_1.value (and no ID properties)."""
     for name, value in values.items():
-        if name not in inputs:
-            raise BlenderIncompatible(f"{version_text()}: the node group '{mod.node_group.name}' has no "
-                                      f"input '{name}' (its inputs: {', '.join(inputs)})")
-        mod[inputs[name].identifier] = value
+        owner, key = _modifier_input(mod, name)
+        if isinstance(owner, bpy.types.NodesModifier):
+            owner[key] = value
+        else:
+            setattr(owner, key, value)
     mod.id_data.update_tag()
+
+
+def modifier_input(mod, name):
+    """A geometry-nodes modifier's own value of its node group's input ``name``."""
+    owner, key = _modifier_input(mod, name)
+    return owner[key] if isinstance(owner, bpy.types.NodesModifier) else getattr(owner, key)
+
+
+def _modifier_input(mod, name):
+    """(where the modifier keeps input ``name``'s value, the key to it): (mod, identifier) or
+    (5.3 on) (the input's own struct, "value")."""
+    inputs = tree_inputs(mod.node_group)
+    if name not in inputs:
+        raise BlenderIncompatible(f"{version_text()}: the node group '{mod.node_group.name}' has no "
+                                  f"input '{name}' (its inputs: {', '.join(inputs)})")
+    identifier = inputs[name].identifier
+    own = getattr(getattr(mod, "properties", None), "inputs", None)
+    if own is None:
+        return mod, identifier
+    return getattr(own, identifier), "value"
 
 
 def new_fcurves(owner, id_type, action_name):

@@ -208,16 +208,15 @@ def test_a_crowd_with_hair_curves_shares_its_hair_trees(addon, empty_scene):
         for brows in (ob for ob in head.children if ob.get("likeness_part") == "brows_lashes"):
             brow_mod = brows.modifiers[hair_build.BROWS_MODIFIER]
             assert brow_mod.node_group == shared["brows_lashes"]
-            assert brow_mod[compat.tree_inputs(brow_mod.node_group)["Surface"].identifier] == head
+            assert compat.modifier_input(brow_mod, "Surface") == head
         hair = next((ob for ob in rig.children if ob.get("likeness_part") == "hair"), None)
         if hair is None:                     # bald
             continue
         with_hair += 1
         mod = hair.modifiers[hair_build.HAIR_MODIFIER]
         assert mod.node_group in shared.values() and not mod.show_viewport
-        inputs = compat.tree_inputs(mod.node_group)
-        assert mod[inputs["Surface"].identifier] == head
-        assert mod[inputs["Material"].identifier] == hair.data.materials[0]
+        assert compat.modifier_input(mod, "Surface") == head
+        assert compat.modifier_input(mod, "Material") == hair.data.materials[0]
         mod.show_viewport = True
         try:
             ev = hair.evaluated_get(bpy.context.evaluated_depsgraph_get())

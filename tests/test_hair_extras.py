@@ -308,10 +308,9 @@ def test_avatars_share_one_hair_tree_through_restyles_a_failed_build_and_a_merge
             mod, brow_mod = hair.modifiers[hair_build.HAIR_MODIFIER], brows.modifiers[hair_build.BROWS_MODIFIER]
             assert brow_mod.node_group == shared()["brows_lashes"]
             assert mod.node_group in shared().values()
-            inputs = compat.tree_inputs(mod.node_group)
-            assert mod[inputs["Surface"].identifier] == head
-            assert mod[inputs["Material"].identifier] == hair.data.materials[0]
-            assert brow_mod[compat.tree_inputs(brow_mod.node_group)["Surface"].identifier] == head
+            assert compat.modifier_input(mod, "Surface") == head
+            assert compat.modifier_input(mod, "Material") == hair.data.materials[0]
+            assert compat.modifier_input(brow_mod, "Surface") == head
             pts, offsets = curve_points(hair)
             assert len(offsets) - 1 > 5 * len(hair.data.curves)           # children between the guides
             gaps = [np.linalg.norm(np.median(pts, 0) - c) for c in centres]
@@ -340,7 +339,7 @@ def test_avatars_share_one_hair_tree_through_restyles_a_failed_build_and_a_merge
     for rig, _ in avatars:
         hair = next(ob for ob in rig.children if ob.get("likeness_part") == "hair")
         mod = hair.modifiers[hair_build.HAIR_MODIFIER]
-        radii.add(mod[compat.tree_inputs(mod.node_group)["Curl Radius"].identifier])
+        radii.add(compat.modifier_input(mod, "Curl Radius"))
     assert sorted(radii) == pytest.approx(sorted(c["Radius"] for c in hair_build.CHILD_CURL.values()))
     check(avatars)
 

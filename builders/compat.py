@@ -70,18 +70,62 @@ def role_input(node, role, required=True):
                               f"its inputs: {', '.join(s.name for s in node.inputs)})")
 
 
-def set_surface(node, surface_object, uv_socket, links, required=True):
-    """Point an Essentials hair group at ``surface_object`` and its UV map, whichever sockets
-    this version has for them (the source menu, where there is one, set to Object)."""
+def set_surface(node, surface, uv_socket, links, required=True):
+    """Point an Essentials hair group at ``surface`` and its UV map, whichever sockets this
+    version has for them (the source menu, where there is one, set to Object). ``surface`` is
+    an object, or an Object output socket to link from (a tree's group input, so that one tree
+    serves every avatar, each modifier giving its own head)."""
     source = role_input(node, "surface_source", required=False)
     if source is not None:
         source.default_value = "Object"
     socket = role_input(node, "surface_object", required)
     if socket is not None:
-        socket.default_value = surface_object
+        if isinstance(surface, bpy.types.NodeSocket):
+            links.new(surface, socket)
+        else:
+            socket.default_value = surface
     uv = role_input(node, "surface_uv", required)
     if uv is not None:
         links.new(uv_socket, uv)
+
+
+def tree_inputs(tree):
+    """A node tree's input sockets (its interface's, 4.0 on), by name."""
+    return {item.name: item for item in tree.interface.items_tree
+            if item.item_type == "SOCKET" and item.in_out == "INPUT"}
+
+
+def set_modifier_inputs(mod, values):
+    """Give a geometry-nodes modifier its own value of its node group's inputs, by name. Up to
+    5.2 the modifier keeps them as ID properties named by the sockets' identifiers
+    (mod["Socket_1"]); 5.3 has them as mod.properties.inputs.Socket_1.value (and no ID properties)."""
+    for name, value in values.items():
+        owner, key = _modifier_input(mod, name)
+        if isinstance(owner, bpy.types.NodesModifier):
+            owner[key] = value
+        else:
+            setattr(owner, key, value)
+    mod.id_data.update_tag()
+
+
+def modifier_input(mod, name):
+    """A geometry-nodes modifier's own value of its node group's input ``name``."""
+    owner, key = _modifier_input(mod, name)
+    return owner[key] if isinstance(owner, bpy.types.NodesModifier) else getattr(owner, key)
+
+
+def _modifier_input(mod, name):
+    """(where the modifier keeps input ``name``'s value, the key to it): (mod, identifier) or
+    (5.3 on) (the input's own struct, "value")."""
+    inputs = tree_inputs(mod.node_group)
+    if name not in inputs:
+        raise BlenderIncompatible(f"{version_text()}: the node group '{mod.node_group.name}' has no "
+                                  f"input '{name}' (its inputs: {', '.join(inputs)})")
+    identifier = inputs[name].identifier
+    own = getattr(getattr(mod, "properties", None), "inputs", None)
+    if own is None:
+        return mod, identifier
+    return getattr(own, identifier), "value"
 
 
 def new_fcurves(owner, id_type, action_name):

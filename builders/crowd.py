@@ -309,8 +309,8 @@ def _place(context, rig, char, run):
 
 def merge_shared_materials():
     """After shards are appended into one file: one copy of each shared material, of the
-    Essentials hair node groups and of the strand image, instead of one per shard (the copies
-    are named "X.001" ...)."""
+    Essentials hair node groups, of the shared hair and brow trees and of the strand image,
+    instead of one per shard (the copies are named "X.001" ...)."""
     for datablocks, names in ((bpy.data.materials, [materials.shared_material_name(k)
                                                      for k in materials.SHARED_MATERIALS]),
                               (bpy.data.node_groups, ESSENTIALS), (bpy.data.images, [STRAND_IMAGE])):
@@ -323,6 +323,7 @@ def merge_shared_materials():
                     continue
                 copy.user_remap(base)
                 datablocks.remove(copy)
+    hair_build.fold_shared_trees()
 
 
 def keep_summary(context, summary):

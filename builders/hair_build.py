@@ -39,6 +39,13 @@ CURL_GROUP = "Curl Hair Curves"  # an Essentials group for curly children, used 
 CHILD_CURL = {"curly": dict(Radius=0.005, Frequency=1.0, Subdivision=2),
               "coily": dict(Radius=0.003, Frequency=2.0, Subdivision=2)}
 BROW_RADIUS_M, LASH_RADIUS_M = 0.00007, 0.00009
+BROWS_MODIFIER = "Likeness Brows and Lashes"
+# The node trees every avatar in the file shares (one per kind), each modifier giving its own
+# head, material and curl as inputs: one tree per avatar cost memory and made a crowd's file big.
+HAIR_TREE, CURLY_HAIR_TREE, BROWS_TREE = "Likeness Hair", "Likeness Hair (curly)", "Likeness Brows and Lashes"
+SURFACE, MATERIAL, CURL = "Surface", "Material", "Curl "   # the shared trees' inputs (CURL + CHILD_CURL's keys)
+SHARED_TREE, TREE_VERSION = "likeness_shared_tree", "likeness_tree_version"   # custom properties of a shared tree
+SHARED_TREE_VERSION = 1         # up it when a shared tree's nodes or inputs change: a file's older one is not reused
 BROW_LASH_CARD_M = 0.0008      # card width of a brow hair or a lash
 
 
@@ -86,12 +93,59 @@ def essentials_groups():
     return {n: bpy.data.node_groups[n] for n in ESSENTIALS + (CURL_GROUP,) if n in bpy.data.node_groups}
 
 
-def _geometry_tree(name, t):
-    """A new geometry node tree with a Geometry input and output: (tree, nodes, links, in, out)."""
+def _geometry_tree(name, t, inputs=()):
+    """A new geometry node tree with a Geometry input and output, and ``inputs`` ((name, socket
+    type) pairs) after the Geometry one: (tree, nodes, links, in, out); in.outputs[name] is an input."""
     tree = t.add(bpy.data.node_groups.new(name, "GeometryNodeTree"))
     tree.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    for socket_name, socket_type in inputs:
+        tree.interface.new_socket(socket_name, in_out="INPUT", socket_type=socket_type)
     tree.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
     return tree, tree.nodes, tree.links, tree.nodes.new("NodeGroupInput"), tree.nodes.new("NodeGroupOutput")
+
+
+def shared_tree(kind, make, t):
+    """The node tree of ``kind`` that every avatar in the file shares: the file's own of this
+    version (SHARED_TREE and TREE_VERSION, whatever its name), or a new one, ``make(t)``, that
+    goes with this build (``t``) if it fails; one that was there stays whatever becomes of it."""
+    for tree in bpy.data.node_groups:
+        if tree.get(SHARED_TREE) == kind and tree.get(TREE_VERSION) == SHARED_TREE_VERSION and tree.library is None:
+            return tree
+    made = _Listed(t)
+    try:
+        tree = make(made)
+    except Exception:
+        for datablock in made.made:                  # half a tree is no use to the next avatar
+            bpy.data.node_groups.remove(datablock)
+        raise
+    tree[SHARED_TREE], tree[TREE_VERSION] = kind, SHARED_TREE_VERSION
+    return tree
+
+
+class _Listed:
+    """A build's tracker (``t``) that also lists what it is given."""
+
+    def __init__(self, t):
+        self.t, self.made = t, []
+
+    def add(self, datablock):
+        self.made.append(datablock)
+        return self.t.add(datablock)
+
+
+def fold_shared_trees():
+    """One shared tree of each kind and version, where files appended into this one brought
+    copies ("Likeness Hair.001" ...): every modifier on the first by name, the others removed."""
+    kept = {}
+    for tree in sorted(bpy.data.node_groups, key=lambda g: g.name):
+        key = (tree.get(SHARED_TREE), tree.get(TREE_VERSION))
+        if key[0] is None or tree.library is not None:
+            continue
+        if key in kept:
+            tree.user_remap(kept[key])
+            bpy.data.node_groups.remove(tree)
+        else:
+            kept[key] = tree
 
 
 def _group_node(tree, group, location, **inputs):
@@ -104,11 +158,39 @@ def _group_node(tree, group, location, **inputs):
     return node
 
 
-def _hair_node_tree(name, head, material, t, curl="straight"):
+def hair_tree(curl, t):
+    """The shared hair tree for ``curl`` (core.hair_strands.CURLS' class): the curly one, with
+    Curl Hair Curves, for a class of CHILD_CURL where this Blender has that group, else the
+    straight one."""
+    if curl in CHILD_CURL and CURL_GROUP in essentials_groups():
+        try:
+            return shared_tree("hair_curly", lambda t: _hair_node_tree(CURLY_HAIR_TREE, t, curly=True), t)
+        except compat.BlenderIncompatible as exc:          # optional: the guides carry curls too
+            log.warning("Curly children left out: %s", exc)
+    return shared_tree("hair", lambda t: _hair_node_tree(HAIR_TREE, t), t)
+
+
+def hair_inputs(tree, head, material, curl="straight"):
+    """A hair modifier's inputs of the shared ``tree``: the head, the material, the curl."""
+    values = {SURFACE: head, MATERIAL: material}
+    if tree.get(SHARED_TREE) == "hair_curly":
+        values.update({CURL + k: v for k, v in CHILD_CURL[curl].items()})
+    return values
+
+
+def _socket_type(value):
+    return "NodeSocketInt" if isinstance(value, int) else "NodeSocketFloat"
+
+
+def _hair_node_tree(name, t, curly=False):
     """Guides in, children out: attach to the head, interpolate, curl (curly and coily hair),
-    clump, frizz, profile, material."""
+    clump, frizz, profile, material. The head (Surface), the material and the curl's settings
+    are the tree's inputs, which each avatar's modifier sets."""
     groups = essentials_groups()
-    tree, nodes, links, gin, gout = _geometry_tree(f"{name}_hair", t)
+    curl_inputs = [(CURL + k, _socket_type(v)) for k, v in next(iter(CHILD_CURL.values())).items()] if curly else []
+    tree, nodes, links, gin, gout = _geometry_tree(
+        name, t, [(SURFACE, "NodeSocketObject"), (MATERIAL, "NodeSocketMaterial")] + curl_inputs)
+    head = gin.outputs[SURFACE]
     uv = _named(nodes, "UVMap", "FLOAT_VECTOR")
     uv.location = (-400, -300)
     # not aligned to the surface normal: that turns each guide away from its grown and
@@ -125,7 +207,7 @@ def _hair_node_tree(name, head, material, t, curl="straight"):
     frizz = _group_node(tree, groups["Frizz Hair Curves"], (700, 0), Factor=0.4, Distance=0.002)
     profile = _group_node(tree, groups["Set Hair Curve Profile"], (1000, 0), Radius=STRAND_RADIUS_M)
     set_mat = nodes.new("GeometryNodeSetMaterial")
-    set_mat.inputs["Material"].default_value = material
+    links.new(gin.outputs[MATERIAL], set_mat.inputs["Material"])
     set_mat.location = (1300, 0)
     gout.location = (1500, 0)
     compat.set_surface(attach, head, uv.outputs["Attribute"], links)
@@ -133,11 +215,11 @@ def _hair_node_tree(name, head, material, t, curl="straight"):
     compat.set_surface(interp, head, uv.outputs["Attribute"], links, required=False)
     cull = _cut_over_bare_skin(tree, head, (850, -350))       # on the strands' final shape
     chain = [gin, attach, interp, clump, frizz, cull, profile, set_mat, gout]
-    if curl in CHILD_CURL and CURL_GROUP in groups:
-        try:
-            chain.insert(3, _group_node(tree, groups[CURL_GROUP], (250, -250), **CHILD_CURL[curl]))
-        except compat.BlenderIncompatible as exc:          # optional: the guides carry curls too
-            log.warning("Curly children left out: %s", exc)
+    if curly:
+        curl = _group_node(tree, groups[CURL_GROUP], (250, -250))
+        for socket_name, _ in curl_inputs:
+            links.new(gin.outputs[socket_name], compat.group_input(curl, socket_name[len(CURL):]))
+        chain.insert(3, curl)
     for a, b in zip(chain, chain[1:]):
         links.new(a.outputs[0], b.inputs[0])
     return tree
@@ -145,9 +227,9 @@ def _hair_node_tree(name, head, material, t, curl="straight"):
 
 def _cut_over_bare_skin(tree, head, location):
     """A Delete Geometry node cutting the children where they come over skin the photo shows
-    bare (the head's BARE_GROUP). A child between guides that part to the left and right
-    averages their shapes and falls straight down over the forehead and face; cut, it stays a
-    short tuft at the parting."""
+    bare (the BARE_GROUP of the head that the Object socket ``head`` gives). A child between
+    guides that part to the left and right averages their shapes and falls straight down over
+    the forehead and face; cut, it stays a short tuft at the parting."""
     nodes, links = tree.nodes, tree.links
     x, y = location
 
@@ -165,7 +247,7 @@ def _cut_over_bare_skin(tree, head, location):
         return c.outputs[0]
 
     info = node("GeometryNodeObjectInfo", -600, 0, transform_space="RELATIVE")
-    info.inputs["Object"].default_value = head
+    links.new(head, info.inputs["Object"])
     bare = _named(nodes, BARE_GROUP, "FLOAT")
     bare.location = (x - 600, y - 200)
     sample = node("GeometryNodeSampleNearestSurface", -400, 0, data_type="FLOAT")
@@ -233,7 +315,8 @@ def build_curves(name, head, rig, guides, rgb_linear, coll, t, curl="straight"):
     material = _hair_material(name, rgb_linear, t)
     curves.materials.append(material)
     mod = ob.modifiers.new(HAIR_MODIFIER, "NODES")
-    mod.node_group = _hair_node_tree(name, head, material, t, curl)
+    mod.node_group = hair_tree(curl, t)
+    compat.set_modifier_inputs(mod, hair_inputs(mod.node_group, head, material, curl))
     _follow_head_bone(ob, rig)
     _store_anchors(ob, "CURVE", *_root_anchors(head, guides[:, 0]))
     ob[PART] = "hair"
@@ -338,8 +421,9 @@ def brows_lashes_curves(name, head, rig, res, rgb_linear, coll, t):
     rest = brows_lashes.anchored(anchor, weight, res.vertices)
     _attribute(curves, REST_ANCHOR, "FLOAT_VECTOR", "CURVE").data.foreach_set(
         "vector", rest.astype(np.float32).ravel())
-    mod = ob.modifiers.new("Likeness Brows and Lashes", "NODES")
-    mod.node_group = _follow_surface_tree(f"{name}_brows_lashes", head, t)
+    mod = ob.modifiers.new(BROWS_MODIFIER, "NODES")
+    mod.node_group = shared_tree("brows_lashes", _follow_surface_tree, t)
+    compat.set_modifier_inputs(mod, {SURFACE: head})
     ob[PART] = "brows_lashes"
     return ob
 
@@ -387,13 +471,13 @@ def _card_shape_keys(ob, head, res, anchor, weight, points):
         var.targets[0].data_path = f'key_blocks["{key_name}"].value'
 
 
-def _follow_surface_tree(name, head, t):
+def _follow_surface_tree(t):
     """Geometry nodes: each curve moves by the displacement of its anchor point on the
-    evaluated head (shape keys, armature) from the rest anchor stored with it."""
-    tree, nodes, links, gin, gout = _geometry_tree(name, t)
+    evaluated head (the Surface input; shape keys, armature) from the rest anchor stored with it."""
+    tree, nodes, links, gin, gout = _geometry_tree(BROWS_TREE, t, [(SURFACE, "NodeSocketObject")])
     info = nodes.new("GeometryNodeObjectInfo")
     info.transform_space = "RELATIVE"
-    info.inputs["Object"].default_value = head
+    links.new(gin.outputs[SURFACE], info.inputs["Object"])
     position = nodes.new("GeometryNodeInputPosition")
     total = None
     for k in range(3):

@@ -219,6 +219,50 @@ def test_two_workers_make_the_crowd_one_worker_makes(addon, empty_scene):
     assert strip(one) == strip(two) and not two["failed"]
 
 
+def test_a_crowd_with_hair_curves_shares_its_hair_trees(addon, empty_scene):
+    """A crowd's characters share the file's hair tree (and the curly one, for curly hair) and
+    brow tree; each character's modifiers give its own head and material, and once the viewport
+    shows its children they grow on its own head."""
+    import bpy
+    from conftest import world_vertices
+    summary = addon.api.build_crowd(bpy.context, variants=4, seed=SEED, hair="CURVES")
+    assert len(summary["characters"]) == 4, summary["failed"]
+    hair_build, compat = addon.builders.hair_build, addon.builders.compat
+    shared = {g.get(hair_build.SHARED_TREE): g for g in bpy.data.node_groups if g.get(hair_build.SHARED_TREE)}
+    assert {"brows_lashes"} < set(shared) <= {"hair", "hair_curly", "brows_lashes"}
+    assert len(shared) == len([g for g in bpy.data.node_groups if g.get(hair_build.SHARED_TREE)])
+    rigs = [bpy.data.objects[c["rig"]] for c in summary["characters"]]
+    heads = [addon.builders.lookups.avatar_head(rig) for rig in rigs]
+    centres = [world_vertices(head).mean(0) for head in heads]
+    with_hair = 0
+    for i, (rig, head) in enumerate(zip(rigs, heads)):
+        for brows in (ob for ob in head.children if ob.get("likeness_part") == "brows_lashes"):
+            brow_mod = brows.modifiers[hair_build.BROWS_MODIFIER]
+            assert brow_mod.node_group == shared["brows_lashes"]
+            assert compat.modifier_input(brow_mod, "Surface") == head
+        hair = next((ob for ob in rig.children if ob.get("likeness_part") == "hair"), None)
+        if hair is None:                     # bald
+            continue
+        with_hair += 1
+        mod = hair.modifiers[hair_build.HAIR_MODIFIER]
+        assert mod.node_group in shared.values() and not mod.show_viewport
+        assert compat.modifier_input(mod, "Surface") == head
+        assert compat.modifier_input(mod, "Material") == hair.data.materials[0]
+        mod.show_viewport = True
+        try:
+            ev = hair.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            assert len(ev.data.curves) > 5 * len(hair.data.curves)          # children between the guides
+            co = np.empty(len(ev.data.points) * 3, np.float32)
+            ev.data.position_data.foreach_get("vector", co)
+            mw = np.array(ev.matrix_world)
+            middle = np.median(co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3], 0)
+        finally:
+            mod.show_viewport = False
+        gaps = [np.linalg.norm(middle - c) for c in centres]
+        assert np.argmin(gaps) == i and gaps[i] < 0.2, gaps
+    assert with_hair >= 2
+
+
 def test_full_body_crowd_has_game_skeleton_and_a_valid_glb(tmp_path):
     from tools import webcheck
     proc = run("crowd", "--variants", "2", "--seed", str(SEED), "--full-body", "--hair", "cards", "--glb",

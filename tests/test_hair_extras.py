@@ -273,3 +273,91 @@ def test_a_hairstyle_chosen_in_the_panel_regrows_the_hair(result_dir):
     hair = [ob for ob in rig.children if ob.get("likeness_part") == "hair"]
     assert [ob.name for ob in hair] == [old_name]
     assert np.allclose(strand_points(hair[0]), before, atol=1e-5)
+
+
+def test_avatars_share_one_hair_tree_through_restyles_a_failed_build_and_a_merge(result_dir, tmp_path):
+    """Two avatars with hair curves share the file's one hair tree and one brow tree, each
+    modifier giving its own head and material, and each one's children grow on its own head;
+    a build that fails leaves the shared trees to the avatars that use them; a curly style
+    brings the curly tree, and a tree goes only when no avatar uses it; a file appended into
+    this one (a crowd's shards) brings copies that are folded into this file's trees."""
+    import bpy
+    addon = sys.modules[EXTENSION_MODULE]
+    hair_build, compat = addon.builders.hair_build, addon.builders.compat
+    rig_a, head_a, _ = build(result_dir, "CURVES")
+    groups = len(bpy.data.node_groups)
+    bpy.context.scene.cursor.location = (1.0, 0.0, 0.0)
+    assert bpy.ops.likeness.build_from_result(result_dir=result_dir) == {"FINISHED"}
+    rig_b = bpy.context.view_layer.objects.active
+    avatars = [(rig_a, head_a), (rig_b, addon.builders.lookups.avatar_head(rig_b))]
+    assert rig_b != rig_a and avatars[1][1] != head_a
+
+    def shared():
+        trees = [g for g in bpy.data.node_groups if g.get(hair_build.SHARED_TREE)]
+        kinds = [g[hair_build.SHARED_TREE] for g in trees]
+        assert len(kinds) == len(set(kinds)), kinds
+        return dict(zip(kinds, trees))
+
+    def check(rigs_heads):
+        """Each avatar's modifiers on the shared trees, with its own head and material, and its
+        children grown on its own head (nearer it than any other)."""
+        centres = [world_vertices(head).mean(0) for _, head in rigs_heads]
+        for i, (rig, head) in enumerate(rigs_heads):
+            hair = next(ob for ob in rig.children if ob.get("likeness_part") == "hair")
+            brows = next(ob for ob in head.children if ob.get("likeness_part") == "brows_lashes")
+            mod, brow_mod = hair.modifiers[hair_build.HAIR_MODIFIER], brows.modifiers[hair_build.BROWS_MODIFIER]
+            assert brow_mod.node_group == shared()["brows_lashes"]
+            assert mod.node_group in shared().values()
+            assert compat.modifier_input(mod, "Surface") == head
+            assert compat.modifier_input(mod, "Material") == hair.data.materials[0]
+            assert compat.modifier_input(brow_mod, "Surface") == head
+            pts, offsets = curve_points(hair)
+            assert len(offsets) - 1 > 5 * len(hair.data.curves)           # children between the guides
+            gaps = [np.linalg.norm(np.median(pts, 0) - c) for c in centres]
+            assert np.argmin(gaps) == i and gaps[i] < 0.3, gaps          # the heads stand 1 m apart
+
+    assert set(shared()) == {"hair", "brows_lashes"}
+    assert len(bpy.data.node_groups) == groups          # the second avatar made no node group
+    check(avatars)
+
+    # a third avatar's hair that fails half-way: the shared trees stay, in use
+    from core import result
+    res = result.load(result_dir)
+    t = addon.builders.scene_build.Tracker()
+    hair_build.build_curves("failed", head_a, rig_a, res.hair_guides, (0.1, 0.1, 0.1), rig_a.users_collection[0], t)
+    t.rollback()
+    assert set(shared()) == {"hair", "brows_lashes"} and shared()["hair"].users == 2
+    check(avatars)
+
+    # curly and coily styles share the curly tree, each with its own curl; the straight one goes
+    restyle = addon.builders.hair_restyle.restyle
+    for (rig, _), style in zip(avatars, ("curly", "afro")):
+        restyle(bpy.context, rig, style, rig.likeness_hair.parting, rig.likeness_hair.fringe)
+        assert "hair_curly" in shared()
+    assert set(shared()) == {"hair_curly", "brows_lashes"}
+    radii = set()
+    for rig, _ in avatars:
+        hair = next(ob for ob in rig.children if ob.get("likeness_part") == "hair")
+        mod = hair.modifiers[hair_build.HAIR_MODIFIER]
+        radii.add(compat.modifier_input(mod, "Curl Radius"))
+    assert sorted(radii) == pytest.approx(sorted(c["Radius"] for c in hair_build.CHILD_CURL.values()))
+    check(avatars)
+
+    # the file appended into itself, as crowd-merge appends shards: one tree of each kind
+    path = str(tmp_path / "shard.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path, copy=True)
+    names = [rig.users_collection[0].name for rig, _ in avatars]
+    with bpy.data.libraries.load(path, link=False) as (_, dst):
+        dst.collections = names
+    for coll in dst.collections:
+        bpy.context.scene.collection.children.link(coll)
+        for ob in coll.all_objects:
+            if ob.type == "ARMATURE":
+                ob.location.y += 1.0
+    assert len([g for g in bpy.data.node_groups if g.get(hair_build.SHARED_TREE)]) == 4
+    addon.builders.crowd.merge_shared_materials()
+    assert set(shared()) == {"hair_curly", "brows_lashes"}
+    appended = [(rig, addon.builders.lookups.avatar_head(rig)) for coll in dst.collections
+                for rig in coll.all_objects if rig.type == "ARMATURE"]
+    assert len(appended) == 2
+    check(avatars + appended)

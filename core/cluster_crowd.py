@@ -85,9 +85,19 @@ def make_character(spec, photo_bytes=None, base=None):
         return _make_character(spec, photo_bytes, base)
 
 
+def _scratch():
+    """The Dask worker's own folder, which Dask clears when a worker killed mid-task is replaced
+    (the task's folder would otherwise stay in the temp folder); None outside a Dask worker."""
+    from distributed import get_worker
+    try:
+        return get_worker().local_directory
+    except ValueError:
+        return None
+
+
 def _make_character(spec, photo_bytes, base):
     from . import worker_jobs
-    index, tmp, started = spec["index"], tempfile.mkdtemp(prefix="likeness-task-"), time.perf_counter()
+    index, tmp, started = spec["index"], tempfile.mkdtemp(prefix="likeness-task-", dir=_scratch()), time.perf_counter()
     local_photo = ""
     try:
         ensure_warm()

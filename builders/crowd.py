@@ -56,6 +56,7 @@ class CrowdJob(jobs.Job):
         python = preferences.worker_python()
         self.clients = worker_client.worker_pool(python, 1 if cluster else (workers or crowd.local_workers()))
         self.client = self.clients[0]
+        self._one_thread_each(len(self.clients) > 1)
         self.pending = list(chars)
         self.count = len(chars)
         self.total, self.seed, self.texture_size = total, seed, texture_size
@@ -255,7 +256,8 @@ class CrowdJob(jobs.Job):
 
     def close(self):
         """Remove the crowd's folder once the jobs told to stop have stopped (a job notices at
-        its next step, and one about to end may still write its character there)."""
+        its next step, and one about to end may still write its character there); the workers
+        go back to all their threads."""
         deadline = time.monotonic() + STOP_WAIT_S
         while self.stopping and time.monotonic() < deadline:
             for slot, client in enumerate(self.clients):
@@ -263,6 +265,19 @@ class CrowdJob(jobs.Job):
                     if msg.get("type") in ("result", "error"):
                         self.stopping.discard((slot, msg.get("id")))
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        if len(self.clients) > 1:
+            self._one_thread_each(False)
+
+    def _one_thread_each(self, one):
+        """Several workers share the cores: each keeps to one thread (core.beside.use_threads)."""
+        for client in self.clients:
+            if one:
+                client.run("threads", timeout=STOP_WAIT_S, one=True)
+            elif client.alive():
+                try:
+                    client.run("threads", timeout=STOP_WAIT_S, one=False)
+                except errors.LikenessError:       # busy or gone: it starts with all its threads anew
+                    pass
 
     def summary(self):
         seconds = time.perf_counter() - self.started

@@ -52,9 +52,12 @@ _one_at_a_time = threading.Lock()   # a worker started with --nthreads 2+ still 
 
 # -- the Dask worker's side ----------------------------------------------------------------
 def ensure_warm():
-    from . import worker_jobs
+    """The models loaded, and one thread for this Dask worker process's work (a character at a
+    time: run one Dask worker per core)."""
+    from . import beside, worker_jobs
     with _warm_lock:
         if not worker_jobs.is_warm():
+            beside.use_threads(True)
             worker_jobs.warm_up()
 
 

@@ -157,6 +157,12 @@ def _ping(args, progress):
     return {"pid": os.getpid(), "models_loaded": is_warm()}
 
 
+def _threads(args, progress):
+    from . import beside
+    beside.use_threads(args["one"])
+    return {}
+
+
 JOBS = {
     "avatar": (None, _avatar),
     "variant": (("variant", "Making a crowd variant"), _variant),
@@ -168,4 +174,5 @@ JOBS = {
     "cluster_crowd": (None, _cluster_crowd),
     "warmup": (("warmup", "Loading models"), _warmup),
     "ping": (None, _ping),
+    "threads": (None, _threads),
 }

@@ -1,6 +1,8 @@
 """Shared fixtures. Blender's user resources go to a temporary folder before
 ``bpy`` is first imported, so the tests never touch a real Blender setup."""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,6 +14,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.environ.get("LIKENESS_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
 USER_RESOURCES = tempfile.mkdtemp(prefix="likeness-test-blender-")
 os.environ["BLENDER_USER_RESOURCES"] = USER_RESOURCES
+atexit.register(shutil.rmtree, USER_RESOURCES, True)          # (each test run left one behind)
 sys.path.insert(0, REPO)
 
 EXTENSION_MODULE = "bl_ext.user_default.likeness"

@@ -48,8 +48,9 @@ def position(index, total, spacing, scatter=False, seed=0):
 
 
 class CrowdJob(jobs.Job):
-    """One crowd: submits characters to the warm worker, builds each result as it arrives;
-    its result is the summary (each character's report, the ones skipped and why)."""
+    """One crowd: submits characters to the warm workers (``workers``, 0: one per core), builds
+    the results in the crowd's order as they arrive; its result is the summary (each
+    character's report, the ones skipped and why)."""
 
     def __init__(self, chars, total, seed=0, texture_size=1024, layout="GRID", spacing=0.6,
                  full_body=False, hair="CURVES", not_photos=(), cluster="", viewport_hair=False, workers=0):

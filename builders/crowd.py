@@ -270,15 +270,16 @@ class CrowdJob(jobs.Job):
             self._one_thread_each(False)
 
     def _one_thread_each(self, one):
-        """Several workers share the cores: each keeps to one thread (core.beside.use_threads)."""
+        """Several workers share the cores: each keeps to one thread (core.beside.use_threads).
+        Sent, not waited for: a worker runs it before the jobs sent after it."""
         for client in self.clients:
-            if one:
-                client.run("threads", timeout=STOP_WAIT_S, one=True)
-            elif client.alive():
+            if one or client.alive():
                 try:
-                    client.run("threads", timeout=STOP_WAIT_S, one=False)
-                except errors.LikenessError:       # busy or gone: it starts with all its threads anew
-                    pass
+                    client.submit("threads", one=one)
+                except errors.WorkerDied:
+                    if one:
+                        raise
+                    # gone: a worker starts with all its threads anew
 
     def summary(self):
         seconds = time.perf_counter() - self.started

@@ -54,6 +54,7 @@ class WorkerClient:
         self.stderr_tail = deque(maxlen=40)
         self.log_path = new_log_path(log_name)
         self._ids = itertools.count(1)
+        self._readers = []
         self.running = set()
         self._orphans = []        # ends of jobs not yet handed out: a dead worker's, or those that
                                   # arrived while take() waited for another job
@@ -72,8 +73,10 @@ class WorkerClient:
             [self.python, WORKER_SCRIPT, "--parent-pid", str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=clean_environment(), bufsize=0)
-        threading.Thread(target=self._read_stdout, args=(self.proc, self.messages), daemon=True).start()
-        threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True).start()
+        self._readers = [threading.Thread(target=self._read_stdout, args=(self.proc, self.messages), daemon=True),
+                         threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True)]
+        for reader in self._readers:
+            reader.start()
         msg = self._next(self.messages, START_TIMEOUT_S)
         if msg is None or msg["type"] != "ready":
             self.stop()
@@ -112,6 +115,12 @@ class WorkerClient:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        # the readers end with the worker's pipes: wait for them, so that none still runs while
+        # Blender's Python shuts down after the last job (a command-line crowd with two workers
+        # ended twice in some twenty runs with SIGSEGV and no message; threads alive during the
+        # shutdown are the likely cause)
+        for reader in self._readers:
+            reader.join(timeout=5)
         self.running.clear()
 
     def pid(self):

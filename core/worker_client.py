@@ -116,9 +116,7 @@ class WorkerClient:
             proc.kill()
             proc.wait()
         # the readers end with the worker's pipes: wait for them, so that none still runs while
-        # Blender's Python shuts down after the last job (a command-line crowd with two workers
-        # ended twice in some twenty runs with SIGSEGV and no message; threads alive during the
-        # shutdown are the likely cause)
+        # Blender's Python shuts down after the last job
         for reader in self._readers:
             reader.join(timeout=5)
         self.running.clear()

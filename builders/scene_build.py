@@ -91,25 +91,17 @@ def _build(context, res, name, photo_path, hair, t, parent=None):
 def _build_armature(context, res, name, coll, t):
     arm = t.add(bpy.data.armatures.new(f"{name}_rig"))
     rig = t.add(bpy.data.objects.new(f"{name}_rig", arm))
-    # the bones are made in edit mode in a scene of their own: bpy.ops updates the view layer
-    # after each operator, and in the artist's scene that evaluated every object changed since
-    # (a crowd's previous character: about a third of each character's build)
-    stage = bpy.data.scenes.new("Likeness bones")
-    try:
-        stage.collection.objects.link(rig)
-        layer = stage.view_layers[0]
-        layer.objects.active = rig
-        with context.temp_override(scene=stage, view_layer=layer, active_object=rig, object=rig, edit_object=rig):
-            bpy.ops.object.mode_set(mode="EDIT")
-            try:
-                _edit_bones(arm, res)
-            finally:
-                bpy.ops.object.mode_set(mode="OBJECT")
-    finally:
-        bpy.data.scenes.remove(stage)
     coll.objects.link(rig)
     rig.location = context.scene.cursor.location
     rig.show_in_front = True
+    prev_active = context.view_layer.objects.active
+    context.view_layer.objects.active = rig
+    # (in the artist's scene: edit mode in a throw-away scene of its own, under temp_override,
+    # crashed Blender 5.0 in mode_set about once in 20 crowds)
+    bpy.ops.object.mode_set(mode="EDIT")
+    _edit_bones(arm, res)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    context.view_layer.objects.active = prev_active
     arm.display_type = "STICK"
     return rig
 

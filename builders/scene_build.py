@@ -99,14 +99,6 @@ def _build_armature(context, res, name, coll, t):
     # (in the artist's scene: edit mode in a throw-away scene of its own, under temp_override,
     # crashed Blender 5.0 in mode_set about once in 20 crowds)
     bpy.ops.object.mode_set(mode="EDIT")
-    _edit_bones(arm, res)
-    bpy.ops.object.mode_set(mode="OBJECT")
-    context.view_layer.objects.active = prev_active
-    arm.display_type = "STICK"
-    return rig
-
-
-def _edit_bones(arm, res):
     bones = []
     for i, bname in enumerate(res.bone_names):
         eb = arm.edit_bones.new(str(bname))
@@ -119,6 +111,10 @@ def _edit_bones(arm, res):
     for i, parent in enumerate(res.bone_parents):
         if parent >= 0:
             bones[i].parent = bones[parent]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    context.view_layer.objects.active = prev_active
+    arm.display_type = "STICK"
+    return rig
 
 
 def _build_head_mesh(res, name, coll, t):
